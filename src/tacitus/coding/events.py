@@ -1,0 +1,430 @@
+"""Event coding on a parsed sentence: triggers from the lexicon, roles from the dependency
+parse, status from negation, modality, reported speech and demands.
+
+`code_sentence(sent, lexicon)` gives `EventCandidate`s whose roles are still tokens; the
+resolve stage turns them into actors, places and dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from ..models import STATUSES
+from .lexicon import Lexicon, TriggerEntry
+
+# Statement events: when a speaker is quoted making them, that they were made is a fact.
+VERBAL_TYPES = frozenset({"SUPPORT", "REQUEST", "ACCUSE", "REJECT", "THREATEN"})
+# Types whose noun's possessor or "of"-phrase is the agent ("MINUSMA's exit", "the
+# withdrawal of French troops"); for the rest it is the patient ("the arrest of X").
+AGENTIVE_NOUN_TYPES = frozenset({"RETREAT", "PROTEST", "MOBILIZE", "CONSULT", "AGREE", "COOPERATE",
+                                 "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SUPPORT", "SANCTION", "AID"})
+# Prepositions that introduce a target, by event type (default for types not listed).
+TARGET_PREPS: dict[str, tuple[str, ...]] = {
+    "RETREAT": ("from", "out"),
+    "CONSULT": ("with", "to"),
+    "AGREE": ("with", "to"),
+    "COOPERATE": ("with",),
+    "AID": ("to", "for"),
+    "MOBILIZE": ("to", "into", "against", "in"),
+    "SUPPORT": ("for", "to"),
+    "REQUEST": ("on", "to", "from", "upon"),
+    "PROTEST": ("against",),
+    "*": ("against", "on", "upon", "at", "toward", "towards", "into", "to", "with"),
+}
+SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
+CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "parataxis"})
+RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
+QUOTE_CHARS = '"“”'
+
+
+@dataclass
+class EventCandidate:
+    entry: TriggerEntry
+    trigger: Token            # head of the trigger (verb or event noun)
+    anchor: Token             # the verb whose clause carries status (the trigger itself for verbs)
+    tokens: list[Token]       # trigger words, for the evidence ("issued additional sanctions")
+    source: Token | None = None
+    target: Token | None = None
+    status: str = "asserted"
+    speaker: Token | None = None
+    in_quote: bool = False
+    confidence: float = 0.5
+    cues: list[str] = field(default_factory=list)
+
+    @property
+    def trigger_span(self) -> tuple[int, int]:
+        first = min(t.i for t in self.tokens)
+        last = max(t.i for t in self.tokens)
+        return self.trigger.doc[first].idx, self.trigger.doc[last].idx + len(self.trigger.doc[last])
+
+    @property
+    def trigger_text(self) -> str:
+        start, end = self.trigger_span
+        return self.trigger.doc.text[start:end]
+
+
+# ---------------------------------------------------------------------------------------
+# Triggers
+
+def _is_verb(token: Token) -> bool:
+    return token.pos_ == "VERB" or (token.tag_.startswith("VB") and token.pos_ != "AUX")
+
+
+def verb_keys(token: Token) -> list[str]:
+    """Lemma candidates for a verb: the model's lemma, then repairs for the small model's
+    slips on regular past forms ("staged" → "stag", "raped" → "rap"), then the form with its
+    particle ("carry out")."""
+    lemma = token.lemma_.lower()
+    keys = [lemma]
+    lower = token.lower_
+    if token.tag_ in {"VBD", "VBN"} and lower.endswith("ed"):
+        keys += [lower[:-1], lower[:-2]]
+        if len(lower) > 4 and lower[-3] == lower[-4]:
+            keys.append(lower[:-3])  # "shelled" → "shell"
+    elif token.tag_ == "VBG" and lower.endswith("ing"):
+        keys += [lower[:-3], lower[:-3] + "e"]
+    elif token.tag_ == "VBZ" and lower.endswith("s"):
+        keys.append(lower[:-1])
+    prt = [c.lower_ for c in token.children if c.dep_ == "prt"]
+    return [*(f"{k} {p}" for k in keys for p in prt), *dict.fromkeys(keys)]
+
+
+def _lookup(keys: list[str], table: dict[str, list[TriggerEntry]]) -> str | None:
+    return next((k for k in keys if k in table), None)
+
+
+def _best(entries: list[TriggerEntry]) -> TriggerEntry:
+    return max(entries, key=lambda e: e.prior)
+
+
+def _noun_entry(token: Token, lex: Lexicon) -> tuple[TriggerEntry, list[Token]] | None:
+    """An event noun, preferring multi-word names ("air strike" over "strike")."""
+    lemma = token.lemma_.lower()
+    mods = [c for c in token.lefts if c.dep_ in {"compound", "amod", "nmod"}]
+    for mod in reversed(mods):
+        key = f"{mod.lemma_.lower()} {lemma}"
+        if key in lex.nouns:
+            return _best(lex.nouns[key]), [mod, token]
+        key = f"{mod.lower_} {lemma}"
+        if key in lex.nouns:
+            return _best(lex.nouns[key]), [mod, token]
+    if token.i + 2 < len(token.doc) and token.doc[token.i + 1].text == "-":
+        key = f"{token.lower_}-{token.doc[token.i + 2].lower_}"
+        if key in lex.nouns:
+            return _best(lex.nouns[key]), [token, token.doc[token.i + 2]]
+    if lemma in lex.nouns:
+        return _best(lex.nouns[lemma]), [token]
+    return None
+
+
+def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
+    consumed: set[int] = set()
+    light_verbs = lex.cue("light")
+    found: list[EventCandidate] = []
+    for tok in sent:
+        if not _is_verb(tok):
+            continue
+        keys = verb_keys(tok)
+        bare = [k for k in keys if " " not in k]
+        children = list(tok.children)
+        hit: tuple[TriggerEntry, list[Token]] | None = None
+        for child in children:
+            if child.dep_ in {"prt", "prep", "advmod"}:
+                pair = next(((k, child.lower_) for k in bare if (k, child.lower_) in lex.phrasal), None)
+                if pair:
+                    hit = (_best(lex.phrasal[pair]), [tok, child])
+                    break
+        obj = next((c for c in children if c.dep_ in {"dobj", "nsubjpass"}), None)
+        if obj is None:  # "go on strike", "took to the streets": a prepositional object
+            prep = next((c for c in children if c.dep_ == "prep"), None)
+            obj = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep is not None else None
+            if obj is not None and not any((k, obj.lemma_.lower()) in lex.light for k in bare):
+                obj = None
+        if hit is None and obj is not None:
+            pair = next(((k, o) for k in bare for o in (obj.lemma_.lower(), obj.lower_) if (k, o) in lex.light),
+                        None)
+            if pair:
+                hit = (_best(lex.light[pair]), [tok, obj])
+                consumed.add(obj.i)
+        if hit is None and obj is not None and any(k in light_verbs for k in keys):
+            noun = _noun_entry(obj, lex)
+            if noun is not None:
+                entry, words = noun
+                # "issued additional sanctions": the verb carries the roles, the noun the type.
+                found.append(EventCandidate(entry, obj, tok, [tok, *words]))
+                consumed.update(t.i for t in words)
+                continue
+        key = _lookup(keys, lex.verbs) if hit is None else None
+        if key is not None:
+            hit = (_best(lex.verbs[key]), [tok])
+        if hit is not None:
+            found.append(EventCandidate(hit[0], tok, tok, hit[1]))
+    for tok in sent:
+        if tok.i in consumed or tok.pos_ not in {"NOUN", "PROPN"} or tok.dep_ == "compound":
+            continue
+        noun = _noun_entry(tok, lex)
+        if noun is None or (tok.pos_ == "PROPN" and not tok.is_lower):
+            continue
+        entry, words = noun
+        found.append(EventCandidate(entry, tok, _governing_verb(tok) or tok, words))
+    yield from found
+
+
+def _governing_verb(token: Token) -> Token | None:
+    head = token
+    while head.head.i != head.i:
+        head = head.head
+        if _is_verb(head) or head.pos_ == "AUX":
+            return head
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Roles
+
+def _subject(verb: Token, depth: int = 0) -> Token | None:
+    """The agent of `verb`, following control, coordination and relative clauses."""
+    if depth > 6:
+        return None
+    for child in verb.children:
+        if child.dep_ == "agent":
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    for child in verb.children:
+        if child.dep_ in SUBJECT_DEPS:
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if any(c.dep_ == "nsubjpass" for c in verb.children):
+        return None  # passive without "by": the agent is unknown
+    dep, head = verb.dep_, verb.head
+    if head.i == verb.i:
+        return None
+    if dep == "xcomp":
+        # Object control: "called on the mission to leave", "urged X to", "asked X to".
+        for child in head.children:
+            if child.dep_ in {"dobj", "dative"} and child.i < verb.i:
+                return child
+            if child.dep_ == "prep" and child.lower_ in {"on", "upon"}:
+                pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if pobj is not None and pobj.i < verb.i:
+                    return pobj
+        return _subject(head, depth + 1)
+    if dep in {"conj", "advcl", "pcomp"}:
+        return _subject(head, depth + 1)
+    if dep in {"relcl", "acl"}:
+        return head
+    if dep == "pobj" or (dep == "prep" and head.head.i != head.i):
+        return _subject(head.head, depth + 1)
+    return None
+
+
+def _pobj_for(token: Token, preps: tuple[str, ...]) -> Token | None:
+    for child in token.children:
+        if child.dep_ in {"prep", "prt", "agent"} and child.lower_ in preps:
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                return pobj
+    return None
+
+
+def _verb_target(cand: EventCandidate) -> Token | None:
+    verb, type_ = cand.anchor, cand.entry.type
+    for child in verb.children:
+        if child.dep_ == "nsubjpass":
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    for child in verb.children:
+        if child.dep_ in {"dobj", "dative"} and child.i != cand.trigger.i:
+            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if cand.entry.kind == "phrasal":
+        pobj = next((c for c in cand.tokens[1].children if c.dep_ == "pobj"), None)
+        if pobj is not None:
+            return pobj
+    if verb.dep_ == "relcl" and not any(c.dep_ in SUBJECT_DEPS for c in verb.children):
+        pass
+    return _pobj_for(verb, TARGET_PREPS.get(type_, TARGET_PREPS["*"]))
+
+
+def _noun_roles(cand: EventCandidate) -> tuple[Token | None, Token | None]:
+    noun, type_ = cand.trigger, cand.entry.type
+    agentive = type_ in AGENTIVE_NOUN_TYPES
+    source = target = None
+    for child in noun.children:
+        if child.dep_ == "poss" or (child.dep_ in {"compound", "amod"} and child.ent_type_ in
+                                    {"ORG", "GPE", "NORP", "PERSON"} and child not in cand.tokens):
+            if agentive or child.dep_ != "poss":
+                source = source or child
+            else:
+                target = target or child
+    by = _pobj_for(noun, ("by",))
+    if by is not None:
+        source = by
+    of = _pobj_for(noun, ("of",))
+    if of is not None:
+        if agentive and source is None:
+            source = of
+        elif not agentive:
+            target = target or of
+    target = target or _pobj_for(noun, TARGET_PREPS.get(type_, TARGET_PREPS["*"]))
+    between = _pobj_for(noun, ("between",))
+    if between is not None:
+        source = source or between
+        target = target or next((c for c in between.children if c.dep_ == "conj"), None)
+    if source is None and cand.anchor.i != noun.i:
+        verb = cand.anchor
+        if noun.dep_ in {"dobj", "nsubjpass"} or noun.head.i == verb.i or cand.tokens[0].i == verb.i:
+            source = _subject(verb)
+            if noun.dep_ == "nsubjpass":
+                source = _pobj_for(verb, ("by",))
+        elif noun.dep_ == "pobj" and noun.head.head.i == verb.i and noun.head.lower_ in {"in", "during", "through"}:
+            source = _subject(verb)
+    return source, target
+
+
+def assign_roles(cand: EventCandidate) -> None:
+    if cand.trigger.i == cand.anchor.i:  # verb trigger
+        cand.source = _subject(cand.anchor)
+        cand.target = _verb_target(cand)
+    elif cand.tokens[0].i == cand.anchor.i:  # light verb + event noun
+        cand.source = _subject(cand.anchor)
+        _, noun_target = _noun_roles(cand)
+        cand.target = noun_target or _verb_target(cand)
+    else:
+        cand.source, cand.target = _noun_roles(cand)
+    if cand.source is not None and cand.target is not None and cand.source.i == cand.target.i:
+        cand.target = None
+
+
+# ---------------------------------------------------------------------------------------
+# Status
+
+def _aux_lemmas(verb: Token) -> set[str]:
+    return {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
+
+
+def _inside_quote(token: Token, sent: Span) -> bool:
+    before = sent.doc.text[sent.start_char:token.idx]
+    return sum(before.count(q) for q in QUOTE_CHARS) % 2 == 1
+
+
+def _reporting_speaker(sent: Span, lex: Lexicon) -> Token | None:
+    """The speaker of a quote sentence: subject of its reporting verb ("…," Miller said)."""
+    report = lex.cue("report")
+    for tok in sent:
+        if _is_verb(tok) and tok.lemma_.lower() in report and not _inside_quote(tok, sent):
+            subj = next((c for c in tok.children if c.dep_ in SUBJECT_DEPS), None)
+            if subj is not None:
+                return subj
+    return None
+
+
+def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
+    """Status from the trigger's own clause outward: negation, then the verbs governing it."""
+    anchor, trigger = cand.anchor, cand.trigger
+    negation, demand, plan, report = (lex.cue(k) for k in ("negation", "demand", "plan", "report"))
+    hypothetical, claim = lex.cue("hypothetical"), lex.cue("claim")
+    sent = trigger.sent
+
+    for tok in (trigger, anchor):
+        for child in tok.children:
+            word = child.lower_
+            if child.dep_ == "neg" or (child.dep_ == "det" and word == "no"):
+                cand.status = "negated"
+                cand.cues.append(word)
+                return
+            if child.dep_ in {"amod", "advmod"} and word in claim:
+                cand.status = "claimed"
+                cand.cues.append(word)
+            if child.dep_ == "amod" and child.lemma_.lower() in plan:
+                cand.status = "planned"
+                cand.cues.append(word)
+            if child.dep_ == "amod" and word in hypothetical:
+                cand.status = "hypothetical"
+                cand.cues.append(word)
+    aux = _aux_lemmas(anchor)
+    if aux & {"will", "shall", "'ll", "wo"}:
+        cand.status = "planned"
+    if aux & {"must", "should"} and cand.status == "asserted":
+        cand.status = "demanded"
+    conditional = aux & {"would", "could", "might", "may"}
+    if any(c.dep_ == "advcl" and any(m.lower_ in {"if", "unless"} for m in c.children if m.dep_ == "mark")
+           for c in anchor.children):
+        cand.status = "hypothetical"
+        return
+    if any(m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in anchor.children):
+        cand.status = "hypothetical"
+        return
+
+    # Walk up through governing clauses: "vowed [Wagner would continue]", "called on X [to exit]".
+    node, hops = anchor, 0
+    while node.head.i != node.i and node.dep_ in CLAUSE_DEPS and hops < 4:
+        gov = node.head
+        lemma = gov.lemma_.lower()
+        hops += 1
+        if node.dep_ in {"xcomp", "ccomp"}:
+            override = lex.cue_status.get(lemma)
+            if override in STATUSES:
+                if lemma in report:
+                    cand.speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
+                cand.status = override
+                return
+            gov_neg = any(c.dep_ == "neg" for c in gov.children) or lemma in negation
+            if gov_neg and lemma in {"deny", "refute", "reject"} | negation:
+                cand.status = "negated"
+                return
+            if lemma in demand or (gov.dep_ == "ROOT" and lemma == "call"):
+                cand.status = "demanded"
+                return
+            if lemma in plan:
+                cand.status = "planned" if cand.status in {"asserted", "claimed"} else cand.status
+                return
+            if lemma in report:
+                speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
+                cand.speaker = speaker
+                if conditional:
+                    cand.status = "planned"
+                elif cand.status == "asserted" and cand.entry.type not in VERBAL_TYPES:
+                    cand.status = "claimed"
+                return
+            if lemma in claim:
+                cand.status = "claimed"
+                return
+        if node.dep_ == "advcl" and lemma in {"accuse"}:
+            break
+        node = gov
+    if trigger.i != anchor.i and trigger.head.lemma_.lower() in claim | {"accuse"} and trigger.dep_ in {"pcomp", "pobj"}:
+        cand.status = "claimed"
+    # "accusing X of ordering strikes": the accused act is a claim.
+    if anchor.dep_ == "pcomp" and anchor.head.head.lemma_.lower() in {"accuse", "blame", "allege"}:
+        cand.status = "claimed"
+    if conditional and cand.status == "asserted":
+        cand.status = "hypothetical"
+    cand.in_quote = _inside_quote(trigger, sent)
+    if cand.in_quote and cand.speaker is None:
+        cand.speaker = _reporting_speaker(sent, lex)
+        if (cand.status == "asserted" and cand.entry.type not in VERBAL_TYPES
+                and cand.speaker is not None and cand.source is not None
+                and cand.source.lower_ not in {"we", "i", "our"}):
+            cand.status = "claimed"
+
+
+# ---------------------------------------------------------------------------------------
+
+def code_sentence(sent: Span, lex: Lexicon) -> list[EventCandidate]:
+    """All event candidates of one sentence, with roles and status, before resolution."""
+    out = []
+    for cand in find_triggers(sent, lex):
+        assign_roles(cand)
+        assign_status(cand, lex)
+        if cand.in_quote and cand.source is not None and cand.source.lower_ in {"we", "i", "our"}:
+            cand.source = cand.speaker or cand.source
+        out.append(cand)
+    return out

@@ -1,0 +1,1 @@
+"""Resolution of what coding finds: actors, places, dates and magnitudes."""

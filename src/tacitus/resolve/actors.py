@@ -1,0 +1,445 @@
+"""Actors: a registry (seed data + what is learned while reading) and mention resolution.
+
+`ActorRegistry.load()` reads the seed files in `resolve/data/`; `ActorResolver` turns a
+noun-phrase span into an `ActorRef` (name, ISO3 country or IGO, sector, registry id),
+learning affiliations such as "Russian Foreign Minister Sergey Lavrov" → RUS/GOV so a
+later bare "Lavrov" resolves too.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from spacy.tokens import Doc, Span, Token
+
+from ..errors import DataError
+from ..models import SECTORS, ActorRef, content_id
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key: "Goïta" and "GOITA" meet at "goita"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class ActorEntry:
+    id: str
+    name: str
+    country: str | None
+    sector: str | None
+    kind: str  # country | org | group | person | mission | institution | learned
+    aliases: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    name: str
+    aliases: tuple[str, ...]
+    demonyms: tuple[str, ...]
+    capitals: tuple[str, ...]
+    lat: float | None
+    lon: float | None
+
+
+@dataclass
+class Learned:
+    """An affiliation learned from text, kept with its evidence."""
+
+    entry: ActorEntry
+    evidence: str
+    document_id: str | None = None
+
+
+def _data_path(name: str) -> Path:
+    return Path(str(resources.files("tacitus.resolve") / "data" / name))
+
+
+def _read_tsv(path: Path) -> Iterator[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = (line for line in fh if line.strip() and not line.startswith("#"))
+            yield from csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (cell or "").split("|") if p.strip())
+
+
+class ActorRegistry:
+    """Seed registry: countries (names, demonyms, capitals), organisations, people, roles."""
+
+    def __init__(self, countries: Iterable[Country], entries: Iterable[ActorEntry],
+                 roles: Iterable[tuple[str, str, str]]) -> None:
+        self.countries: dict[str, Country] = {}
+        self.entries: dict[str, ActorEntry] = {}
+        self._by_alias: dict[str, list[ActorEntry]] = {}
+        self._by_fold: dict[str, list[ActorEntry]] = {}
+        self.demonyms: dict[str, str] = {}   # folded demonym → ISO3
+        self.capitals: dict[str, str] = {}   # folded capital → ISO3
+        self.country_names: dict[str, str] = {}  # folded name/alias → ISO3
+        self.roles: dict[str, tuple[str, str]] = {}  # folded role → (sector, kind)
+        self.learned: dict[str, Learned] = {}
+        for c in countries:
+            self.countries[c.iso3] = c
+            entry = ActorEntry(c.iso3, c.name, c.iso3, "GOV", "country", (c.name, *c.aliases))
+            self._add(entry)
+            for n in (c.name, *c.aliases):
+                self.country_names.setdefault(fold(n), c.iso3)
+            for d in c.demonyms:
+                self.demonyms.setdefault(fold(d), c.iso3)
+            for cap in c.capitals:
+                self.capitals.setdefault(fold(cap), c.iso3)
+        for e in entries:
+            self._add(e)
+        for role, sector, kind in roles:
+            self.roles[fold(role)] = (sector, kind)
+        self._max_role_words = max((len(r.split()) for r in self.roles), default=1)
+
+    def _add(self, entry: ActorEntry) -> None:
+        self.entries[entry.id] = entry
+        for alias in {entry.name, *entry.aliases}:
+            self._by_alias.setdefault(alias, []).append(entry)
+            self._by_fold.setdefault(fold(alias), []).append(entry)
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> ActorRegistry:
+        base = data_dir or _data_path("")
+        countries = []
+        for row in _read_tsv(base / "countries.tsv"):
+            try:
+                lat = float(row["lat"]) if row.get("lat") else None
+                lon = float(row["lon"]) if row.get("lon") else None
+            except ValueError as exc:
+                raise DataError(f"{base / 'countries.tsv'}: bad coordinates for {row.get('iso3')}") from exc
+            countries.append(Country(row["iso3"], row["name"], _split(row.get("aliases")),
+                                     _split(row.get("demonyms")), _split(row.get("capitals")), lat, lon))
+        entries = []
+        path = base / "actors.jsonl"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                sector = obj.get("sector")
+                if sector is not None and sector not in SECTORS:
+                    raise ValueError(f"unknown sector {sector!r}")
+                entries.append(ActorEntry(obj["id"], obj["name"], obj.get("country"), sector,
+                                          obj.get("kind", "org"), tuple(obj.get("aliases", ())),
+                                          obj.get("note")))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DataError(f"{path}:{n}: bad actor record ({exc})") from exc
+        roles = [(r["role"], r["sector"], r.get("kind") or "group") for r in _read_tsv(base / "roles.tsv")]
+        return cls(countries, entries, roles)
+
+    # -- look-ups -------------------------------------------------------------------------
+    def by_alias(self, text: str) -> ActorEntry | None:
+        """Exact spelling first (so "US" is not "us"), then case/accent-insensitive for
+        multi-word names only."""
+        hits = self._by_alias.get(text)
+        if not hits and (" " in text.strip() or len(text) > 4):
+            hits = self._by_fold.get(fold(text))
+        if not hits:
+            learned = self.learned.get(fold(text))
+            return learned.entry if learned else None
+        # Several entries share an alias ("Congo"): prefer organisations named so exactly,
+        # then countries.
+        return sorted(hits, key=lambda e: (e.kind == "country", e.id))[0]
+
+    def role(self, text: str) -> tuple[str, str] | None:
+        return self.roles.get(fold(text))
+
+    def learn(self, name: str, country: str | None, sector: str | None, evidence: str,
+              document_id: str | None = None) -> ActorEntry:
+        """Record that `name` (a person or organisation) belongs to country/sector."""
+        key = fold(name)
+        known = self.learned.get(key)
+        if known and known.entry.country == country and known.entry.sector == sector:
+            return known.entry
+        aliases = [name]
+        parts = name.split()
+        if len(parts) >= 2 and parts[-1][:1].isupper() and len(parts[-1]) > 3:
+            aliases.append(parts[-1])  # surname: later bare "Lavrov" resolves
+        entry = ActorEntry("learned:" + content_id(key, country or "", sector or "", length=12), name,
+                           country, sector, "learned", tuple(aliases))
+        for alias in aliases:
+            self.learned[fold(alias)] = Learned(entry, evidence, document_id)
+        return entry
+
+    def ruler_names(self) -> Iterator[tuple[str, str]]:
+        """Surface forms for the entity ruler: people PERSON, organisations ORG, demonyms NORP."""
+        for e in self.entries.values():
+            if e.kind == "country":
+                continue  # the gazetteer tags country names as GPE
+            label = "PERSON" if e.kind == "person" else "ORG"
+            for alias in {e.name, *e.aliases}:
+                # A single lower-case word is a role, not a name.
+                if alias[:1].isupper() or any(ch.isdigit() for ch in alias):
+                    yield alias, label
+        for c in self.countries.values():
+            for d in c.demonyms:
+                yield d, "NORP"
+            for cap in c.capitals:
+                yield cap, "GPE"
+
+
+# ---------------------------------------------------------------------------------------
+# Mention resolution
+
+# Determiners and pronouns that refer back to an actor already named in the article.
+_ANAPHORS = {
+    "he": "person", "him": "person", "his": "person", "she": "person", "her": "person",
+    "it": "org", "its": "org", "they": "group", "them": "group", "their": "group",
+}
+_GROUP_HEADS = {"group", "organization", "organisation", "movement", "company", "militia",
+                "mission", "force", "forces", "coalition", "alliance", "outfit", "faction"}
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
+_NP_LEFT_DEPS = {"compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct"}
+
+
+def noun_phrase(token: Token) -> Span:
+    """The actor phrase headed by `token`: its left modifiers and a flat name to the right,
+    without relative clauses or long prepositional tails."""
+    doc = token.doc
+    start = token.i
+    for child in token.lefts:
+        if child.dep_ in _NP_LEFT_DEPS or child.ent_type_:
+            start = min(start, child.left_edge.i)
+    end = token.i + 1
+    for child in token.rights:
+        if child.dep_ in {"compound", "flat", "nmod"} or (child.dep_ == "appos" and child.ent_type_):
+            end = max(end, child.i + 1)
+        elif child.dep_ == "case":  # possessive 's
+            end = max(end, child.i + 1)
+    while start < end - 1 and (doc[start].is_punct or doc[start].lower_ in {"the", "a", "an"}):
+        start += 1
+    while end - 1 > start and doc[end - 1].is_punct:
+        end -= 1
+    if end - start >= 2 and doc[end - 1].lower_ in {"'s", "’s", "'"}:
+        end -= 1
+    return doc[start:end]
+
+
+@dataclass
+class _Context:
+    people: list[ActorRef] = field(default_factory=list)
+    orgs: list[ActorRef] = field(default_factory=list)
+    groups: list[ActorRef] = field(default_factory=list)
+
+
+class ActorResolver:
+    """Resolves actor phrases inside one document, remembering antecedents as it goes."""
+
+    def __init__(self, registry: ActorRegistry, doc: Doc, document_id: str | None = None) -> None:
+        self.registry = registry
+        self.doc = doc
+        self.document_id = document_id
+        self._ctx = _Context()
+        self._cache: dict[tuple[int, int], ActorRef | None] = {}
+
+    def resolve_token(self, token: Token) -> ActorRef | None:
+        return self.resolve(noun_phrase(token))
+
+    def resolve(self, span: Span) -> ActorRef | None:
+        key = (span.start, span.end)
+        if key not in self._cache:
+            ref = self._resolve(span)
+            self._cache[key] = ref
+            if ref is not None:
+                self._remember(span, ref)
+        return self._cache[key]
+
+    # -- internals ------------------------------------------------------------------------
+    def _remember(self, span: Span, ref: ActorRef) -> None:
+        if ref.id and ref.id.startswith("anaphor"):
+            return
+        head = span.root
+        if any(e.label_ == "PERSON" for e in span.ents):
+            self._ctx.people.append(ref)
+        elif ref.sector and ref.sector not in {"CVL", "PRO"} and ref.country != ref.id:
+            self._ctx.orgs.append(ref)
+        if head.tag_ in {"NNS", "NNPS"} or ref.sector in {"MIL", "PKO", "REB", "INS", "PRO", "CVL"}:
+            self._ctx.groups.append(ref)
+
+    def _ref(self, span: Span, entry: ActorEntry | None = None, *, name: str | None = None,
+             country: str | None = None, sector: str | None = None) -> ActorRef:
+        return ActorRef(
+            text=span.text,
+            name=name or (entry.name if entry else span.text),
+            country=country if country is not None else (entry.country if entry else None),
+            sector=sector or (entry.sector if entry else None),
+            id=entry.id if entry else None,
+            start=span.start_char,
+            end=span.end_char,
+        )
+
+    def _resolve(self, span: Span) -> ActorRef | None:
+        if len(span) == 0:
+            return None
+        reg = self.registry
+        head = span.root
+        # 1. Pronouns and "the group" refer back to the last fitting actor.
+        if len(span) == 1 and head.lower_ in _ANAPHORS:
+            return self._antecedent(span, _ANAPHORS[head.lower_])
+        if head.lemma_.lower() in _GROUP_HEADS and len(span) == 1 and any(
+                c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in head.children):
+            return self._antecedent(span, "org")
+
+        # 2. The whole phrase, or the named entity inside it, is in the registry.
+        entry = reg.by_alias(span.text) or self._entity_entry(span)
+        role_sector, role_country, role_kind = self._role_and_country(span)
+        if entry is not None:
+            if entry.kind == "country":
+                # "Malian troops", "the Malian government": the role decides the sector.
+                return self._ref(span, entry, sector=role_sector or "GOV")
+            country = entry.country or role_country
+            return self._ref(span, entry, country=country)
+
+        # 3. A person or organisation name with a country and a role around it: learn it.
+        names = [e for e in span.ents if e.label_ in {"PERSON", "ORG"}]
+        if names:
+            name = names[-1]
+            country = role_country or self._country_in_appositive(head)
+            sector = role_sector
+            if name.label_ == "PERSON" and sector is None:
+                sector = self._title_sector(name)
+            if country or sector:
+                learned = reg.learn(name.text, country, sector, span.sent.text, self.document_id)
+                return self._ref(span, learned, name=name.text)
+            learned_entry = reg.by_alias(name.text)
+            if learned_entry:
+                return self._ref(span, learned_entry, name=learned_entry.name)
+            return self._ref(span, None, name=name.text)
+
+        # 4. Countries by demonym or capital ("Russian forces", "Bamako said").
+        if role_country or role_sector:
+            country_entry = reg.entries.get(role_country) if role_country else None
+            name = country_entry.name if country_entry else span.text
+            if role_sector and country_entry:
+                name = f"{country_entry.name} ({role_sector})"
+            return self._ref(span, None, name=name, country=role_country,
+                             sector=role_sector or ("GOV" if role_country else None))
+        return None
+
+    def _entity_entry(self, span: Span) -> ActorEntry | None:
+        for ent in sorted(span.ents, key=len, reverse=True):
+            entry = self.registry.by_alias(ent.text)
+            if entry is not None:
+                return entry
+        # A name split by the parser: try the tail words ("President Vladimir Putin").
+        for i in range(span.start, span.end - 1):
+            entry = self.registry.by_alias(self.doc[i:span.end].text)
+            if entry is not None and entry.kind != "country":
+                return entry
+        return None
+
+    def _role_and_country(self, span: Span) -> tuple[str | None, str | None, str | None]:
+        """Sector from a role noun in the phrase, country from a demonym, country name or
+        capital in it ("Russian Foreign Minister", "the Malian government", "Bamako")."""
+        reg = self.registry
+        sector = kind = country = None
+        words = [t for t in span if not t.is_punct]
+        # Longest role phrase first: "foreign minister" before "minister".
+        n = len(words)
+        for size in range(min(reg._max_role_words, n), 0, -1):
+            for i in range(n - size + 1):
+                chunk = words[i:i + size]
+                hit = reg.role(" ".join(t.text for t in chunk)) or (
+                    reg.role(" ".join([*(t.text for t in chunk[:-1]), chunk[-1].lemma_])))
+                if hit:
+                    sector, kind = hit
+                    break
+            if sector:
+                break
+        for t in words:
+            key = fold(t.text)
+            iso = reg.demonyms.get(key) or reg.capitals.get(key)
+            if iso:
+                country = iso
+                break
+        if country is None:
+            for ent in span.ents:
+                iso = reg.country_names.get(fold(ent.text)) or reg.capitals.get(fold(ent.text))
+                if iso:
+                    country = iso
+                    break
+        if country is None:
+            iso = reg.country_names.get(fold(span.text))
+            if iso:
+                country = iso
+        # "Russia's top diplomat": a possessive country.
+        if country is None:
+            for t in words:
+                if t.dep_ == "poss":
+                    iso = reg.country_names.get(fold(t.text))
+                    if iso:
+                        country = iso
+        return sector, country, kind
+
+    def _title_sector(self, name: Span) -> str | None:
+        # A title just before the name that the parser left outside the phrase.
+        prev = self.doc[max(0, name.start - 3):name.start]
+        for size in (3, 2, 1):
+            if len(prev) >= size:
+                hit = self.registry.role(prev[-size:].text)
+                if hit:
+                    return hit[0]
+        return None
+
+    def _country_in_appositive(self, head: Token) -> str | None:
+        for child in head.children:
+            if child.dep_ == "appos":
+                _, country, _ = self._role_and_country(noun_phrase(child))
+                if country:
+                    return country
+        return None
+
+    def _antecedent(self, span: Span, kind: str) -> ActorRef | None:
+        pool = {"person": self._ctx.people, "org": self._ctx.orgs, "group": self._ctx.groups}[kind]
+        if not pool and kind == "group":
+            pool = self._ctx.orgs
+        if not pool:
+            return None
+        prior = pool[-1]
+        return ActorRef(text=span.text, name=prior.name, country=prior.country, sector=prior.sector,
+                        id=prior.id, start=span.start_char, end=span.end_char)
+
+
+def document_actors(resolver: ActorResolver, doc: Doc) -> list[ActorRef]:
+    """Every named actor mention in the document (GDELT GKG style), in text order."""
+    out: list[ActorRef] = []
+    for ent in doc.ents:
+        if ent.label_ not in {"PERSON", "ORG", "NORP"} and not (
+                ent.label_ == "GPE" and _is_agentive(ent)):
+            continue
+        phrase = noun_phrase(ent.root)
+        # Use the whole phrase when the entity sits inside it ("Foreign Minister Abdoulaye Diop").
+        span = phrase if phrase.start <= ent.start and phrase.end >= ent.end else ent
+        ref = resolver.resolve(span)
+        if ref is not None and (ref.country or ref.sector or ref.id):
+            if not out or (out[-1].start, out[-1].end) != (ref.start, ref.end):
+                out.append(ref)
+    return out
+
+
+def _is_agentive(ent: Span) -> bool:
+    """A place name used as an actor: subject or object of a verb, or a possessor."""
+    return ent.root.dep_ in {"nsubj", "nsubjpass", "dobj", "poss", "agent", "conj"} and not any(
+        t.dep_ == "pobj" for t in [ent.root])

@@ -1,0 +1,1540 @@
+"""Time expressions: find them in a parsed Doc, normalize them to TIMEX3, and date events by them.
+
+Takes a spaCy `Doc` (tagged, parsed, with NER) and the publication date. `find_times` gives one
+`TimeMention` per date expression — a `TimeRef` with its TIMEX3 value, resolved window and character
+offsets into `doc.text`; `event_date` gives the `DateWindow` of one event trigger; `clause_tense` gives the
+tense ("past" | "present" | "future") relative expressions are resolved by.
+
+Choices a reader of the output needs to know:
+- Detection is one regular expression over the text, built from data/time_words.tsv, gated by the parse
+  (a bare "May" or "2015" counts only after a temporal preposition, inside a spaCy DATE entity, or as a
+  determined noun modifier: "the 2015 agreement"). spaCy DATE entities the grammar does not cover go to
+  dateparser only when they hold a month name or a numeric date; the rest ("one day short of",
+  "10th anniversary") are not dates.
+- Spans are trimmed of leading prepositions but keep a leading "the", as the TIMEX3 annotations of
+  TempEval-3 do ("over the weekend" → "the weekend", "in the past" → "the past"); a date that only
+  modifies a noun is the date alone ("the 2015 agreement" → "2015").
+- An expression without its own year or week resolves against publication and the clause's tense: past
+  → the latest instance starting on or before publication (a weekday equal to publication's counts),
+  future → the earliest instance ending on or after it, present → the instance holding publication, else
+  the nearest (ties go to the past). "last"/"next" + weekday, month or season skip the instance that holds
+  publication; "this" + weekday is that day of publication's ISO week.
+- Seasons are meteorological (spring Mar–May, summer Jun–Aug, autumn Sep–Nov, winter Dec–Feb); a winter
+  is labelled by the year of its December.
+- A weekend's value is its ISO week plus "-WE" (2023-W25-WE), precision "week"; a half year is
+  2023-H1, precision "quarter"; a range "June 5-7" keeps the first day as value and the range as window.
+- "early/mid/late", "the beginning/middle/end of" take a third of the unit (early June = 1–10 June,
+  the end of a week = Friday–Sunday; years, seasons and quarters split by months: late 2022 =
+  Sep–Dec, early summer = June); the value stays the unit's; "earlier/later this month" clip the unit
+  at publication.
+- PAST_REF windows end at publication: "recently", "lately" one year back (precision month), "in recent
+  years" five years (precision year), months six months, weeks six weeks, days seven days. Vague counts
+  ("a few days ago", "several years ago") cover 2 to 9 units back.
+- Durations ("for a decade", "10 years", "a day after") have value P10Y/P1D and no window, except those
+  anchored at publication: "the past decade" (published−10y..published), "the next two weeks",
+  "within a month" in a future clause.
+- "until"/"to" after a deferral verb points ahead whatever the tense ("was postponed until Saturday").
+- Precision is one of day, week, month, quarter, season, year, decade, century, duration, present
+  (PRESENT_REF); sets ("every week") and FUTURE_REF have none.
+- Without a publication date, expressions that need one keep value None and no window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from tacitus.errors import DataError, InputError
+from tacitus.models import DateWindow, TimeRef
+
+Window = tuple[date, date]
+
+_DATA_FILE = "time_words.tsv"
+_WS = r"[^\S\n]+"  # whitespace inside one line: a time expression never crosses a paragraph break
+_WS0 = r"[^\S\n]*"
+
+# Prepositions stripped from the start of a span, and the words that make a bare month or year a date.
+_TRIM = frozenset(
+    "on in at since by over during until till from for to through throughout before after within "
+    "around".split()
+)
+_TEMPORAL_PREV = frozenset(
+    "in on at since by until till from through throughout before after during of between around "
+    "circa early late mid last next this year".split()
+)
+_LIST_JOINERS = frozenset({"and", "or", "to", "through", "until", "till", "-", "–", "/", "&"})
+# Entity labels whose text is a name, never a date ("the March 23 Movement").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART"})
+_ANAPHORIC_DETS = frozenset(
+    {"that", "the same", "the previous", "the preceding", "the prior", "the following"}
+)
+_BACKWARD_DETS = frozenset({"the past", "the last", "past", "last", "this past"})
+_FORWARD_DETS = frozenset({"the coming", "the next", "coming", "next", "this coming"})
+_ANCHOR_FOLLOWERS = frozenset({"later", "earlier", "after", "before", "afterwards", "on"})
+_RATE_WORDS = frozenset({"times", "per", "twice", "once", "thrice"})
+_DAY_CODES = frozenset({"D", "H", "MIN"})
+_NUMERIC_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_STRONG_TEMPORAL_PREV = frozenset({"in", "since", "by", "until", "till", "during", "before", "after"})
+_FALL_PREV = frozenset({"in", "during", "by", "since", "until", "before", "after", "through"})
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4}
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    """One date expression: its tokens, its normalized value and how it is anchored."""
+
+    span: Span
+    ref: TimeRef
+    anchor: str  # absolute | relative | duration | present | set
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    months: dict[str, int]  # full names, lower case
+    month_abbrevs: dict[str, int]
+    weekdays: dict[str, int]
+    numbers: dict[str, int | None]  # None: an unspecified count ("several")
+    units: dict[str, tuple[int, str]]  # singular and plural → (count, TIMEX3 unit letter)
+    plural_units: frozenset[str]
+    seasons: dict[str, tuple[str, int]]  # → (code, first month)
+    parts_of_day: dict[str, str]
+    holidays: dict[str, tuple[int, int]]
+    refs: dict[str, tuple[str, str | None, str | None]]  # phrase → (value, window duration, precision)
+    portions: dict[str, str]
+    future_heads: frozenset[str]
+    schedule_verbs: frozenset[str]
+    deferral_verbs: frozenset[str]
+
+
+_UNIT_STEP = re.compile(r"(\d+)(MIN|WE|[HDWMY])")
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    text = resources.files("tacitus.resolve").joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
+    months: dict[str, int] = {}
+    abbrevs: dict[str, int] = {}
+    weekdays: dict[str, int] = {}
+    numbers: dict[str, int | None] = {}
+    units: dict[str, tuple[int, str]] = {}
+    plurals: set[str] = set()
+    seasons: dict[str, tuple[str, int]] = {}
+    pods: dict[str, str] = {}
+    holidays: dict[str, tuple[int, int]] = {}
+    refs: dict[str, tuple[str, str | None, str | None]] = {}
+    portions: dict[str, str] = {}
+    future_heads: set[str] = set()
+    schedule: set[str] = set()
+    deferral: set[str] = set()
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        cols = raw.split("\t")
+        kind, phrase = cols[0], cols[1].strip().lower() if len(cols) > 1 else ""
+        value = cols[2].strip() if len(cols) > 2 else ""
+        extra = cols[3].strip() if len(cols) > 3 else ""
+        try:
+            if kind == "month":
+                months[phrase] = int(value)
+                for abbr in filter(None, extra.split(",")):
+                    abbrevs[abbr.strip()] = int(value)
+            elif kind == "weekday":
+                weekdays[phrase] = int(value)
+            elif kind == "number":
+                numbers[phrase] = None if value == "X" else int(value)
+            elif kind == "unit":
+                step = _UNIT_STEP.fullmatch(value)
+                if step is None:
+                    raise ValueError(f"unit step {value!r}")
+                units[phrase] = units[extra] = (int(step.group(1)), step.group(2))
+                plurals.add(extra)
+            elif kind == "season":
+                seasons[phrase] = (value, int(extra))
+            elif kind == "part_of_day":
+                pods[phrase] = value
+            elif kind == "holiday":
+                month, day = value.split("-")
+                holidays[phrase] = (int(month), int(day))
+            elif kind == "ref":
+                window, _, precision = extra.partition(" ")
+                if window not in ("", "-") and not _UNIT_STEP.fullmatch(window.removeprefix("P")):
+                    raise ValueError(f"window {window!r}")
+                refs[phrase] = (value, None if window in ("", "-") else window, precision or None)
+            elif kind == "portion":
+                portions[phrase] = value
+            elif kind == "future_head":
+                future_heads.add(phrase)
+            elif kind == "schedule":
+                schedule.add(phrase)
+            elif kind == "deferral":
+                deferral.add(phrase)
+            else:
+                raise ValueError(f"unknown kind {kind!r}")
+        except (ValueError, IndexError) as exc:
+            raise DataError(f"{_DATA_FILE}:{lineno}: bad row ({exc})") from exc
+    return _Lexicon(
+        months, abbrevs, weekdays, numbers, units, frozenset(plurals), seasons, pods, holidays, refs,
+        portions, frozenset(future_heads), frozenset(schedule), frozenset(deferral),
+    )
+
+
+# --------------------------------------------------------------------------- grammar
+
+
+def _words(phrase: str) -> str:
+    """A phrase as a pattern: words escaped, any inline whitespace between them, ' for ’ too."""
+    return r"\s+".join(re.escape(w).replace("'", "['’]") for w in phrase.split())
+
+
+def _alt(phrases: Iterable[str]) -> str:
+    return "|".join(_words(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+def _capitalized(phrase: str) -> str:
+    return " ".join(w[:1].upper() + w[1:] for w in phrase.split())
+
+
+@cache
+def _grammar() -> re.Pattern[str]:
+    lex = _lexicon()
+    month_forms = [_words(_capitalized(m)) for m in lex.months]
+    for abbr in lex.month_abbrevs:
+        cap = re.escape(_capitalized(abbr))
+        month_forms += [cap + r"\.", cap + r"(?=\s*\d)"]
+    mon = r"(?-i:" + "|".join(sorted(month_forms, key=len, reverse=True)) + r")(?![A-Za-z])"
+    wd = _alt(lex.weekdays)
+    pod = _alt(lex.parts_of_day)
+    units = _alt(lex.units)
+    plural_units = _alt(lex.plural_units)
+    seasons = _alt(lex.seasons)
+    holidays = r"(?-i:" + _alt(_capitalized(h) for h in lex.holidays) + ")"
+    refs = _alt(lex.refs)
+    adj_portion = "early|mid|late"
+    part = _alt(p for p in lex.portions if p not in ("early", "mid", "late"))
+    tens = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+    ones = "one|two|three|four|five|six|seven|eight|nine"
+    num = rf"(?:\d+(?:\.\d+)?|(?:{tens})-(?:{ones})|{_alt(lex.numbers)})"
+    year = r"(?<![\w.,$£€/])(?:1[6-9]\d\d|20\d\d)(?![\d/]|[.,]\d)"
+    day = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+    half = r"\s+and\s+a\s+half"
+
+    def portion(prefix: str) -> str:
+        return rf"(?:(?P<{prefix}_por>{adj_portion})(?:-|\s+)|(?:the\s+)?(?P<{prefix}_part>{part})\s+of\s+)"
+
+    alternatives = {
+        "iso": rf"(?<![\w-])(?P<iso_y>{year})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
+        "mdy": rf"\b(?:(?P<mdy_wd>{wd}),?\s+)?(?P<mdy_m>{mon})\s*(?P<mdy_d>{day})"
+        rf"(?:\s*[-–]\s*(?P<mdy_d2>{day}))?(?:,?\s+(?P<mdy_y>{year}))?(?:\s+(?P<mdy_pod>{pod})\b)?",
+        "dmy": rf"\b(?:(?P<dmy_wd>{wd}),?\s+)?(?:the\s+)?(?P<dmy_d>{day})(?:\s*[-–]\s*(?P<dmy_d2>{day}))?"
+        rf"\s+(?:of\s+)?(?P<dmy_m>{mon})(?:,?\s+(?P<dmy_y>{year}))?",
+        "my": rf"\b{portion('my')}?(?P<my_m>{mon}),?\s+(?:of\s+)?"
+        rf"(?:(?P<my_y>{year})|(?P<my_rel>last|this|next)\s+year(?!\w)"
+        rf"|(?P<my_ana>that|the\s+same)\s+year(?!\w))",
+        "dec": rf"(?:\bthe\s+)?(?:\b(?P<dec_por>{adj_portion})(?:-|\s+))?(?<!\w)"
+        rf"(?P<dec>(?:1[5-9]|20)\d0['’]?s|['’]\d0s)(?!\w)",
+        "cen": rf"\b(?:(?P<cen_por>{adj_portion})(?:-|\s+))?(?P<cen>1\d|2[01]|[1-9])(?:st|nd|rd|th)"
+        rf"(?:-|\s+)century(?!\w)",
+        "q": rf"\b(?P<q_the>the\s+)?(?P<q_ord>first|second|third|fourth|final|last)\s+"
+        rf"(?P<q_kind>quarter|half)"
+        rf"(?:\s+of\s+(?:(?P<q_y>{year})|(?P<q_rel>this|last|next)\s+year|the\s+(?:current\s+)?year))?(?!\w)"
+        rf"|(?-i:\b(?P<q_letter>[QH])(?P<q_num>[1-4]))(?:\s+(?P<q_y2>{year}))?(?!\w)",
+        "s": rf"\b(?:the\s+)?(?:(?P<s_por>{adj_portion})(?:-|\s+))?"
+        rf"(?:(?P<s_rel>this\s+past|this\s+coming|this|last|next|past|coming)\s+)?"
+        rf"(?P<s>{seasons})(?:\s+(?:of\s+)?(?P<s_y>{year}))?(?!\w)",
+        "hol": rf"\b(?P<hol>{holidays})(?:,?\s+(?P<hol_y>{year}))?(?!\w)",
+        "dr": rf"\b(?:(?:early|late)\s+)?(?:the\s+day\s+(?P<dr_far>before\s+yesterday|after\s+tomorrow)"
+        rf"|(?P<dr_w>today|tonight|yesterday|tomorrow)(?:\s+(?P<dr_pod>{pod}))?"
+        rf"|this\s+(?P<dr_this>{pod})|last\s+(?P<dr_last>night|evening))(?!\w)",
+        "wd": rf"\b(?:(?:early|late)\s+)?"
+        rf"(?:(?P<wd_rel>this\s+past|this\s+coming|last|next|this|past|coming)\s+)?"
+        rf"(?P<wd>{wd})(?:\s+(?P<wd_pod>{pod}))?(?!\w)",
+        "ago": rf"\b(?:(?P<ago_n>{num})(?P<ago_half>{half})?\s+)?(?P<ago_u>{units})\s+ago(?!\w)",
+        "ref": rf"\b(?P<ref>{refs})(?!\w)(?!\s+(?:{num}\s+)?(?:{units})(?!\w))",
+        "ru": rf"\b(?:(?P<ru_adv>earlier|later)\s+(?:in\s+)?|{portion('ru')})?"
+        rf"(?P<ru_det>this\s+past|this\s+coming|this|last|next|past|coming|that"
+        rf"|the\s+(?:past|last|previous|preceding|prior|following|coming|next|same)|the)"
+        rf"\s+(?:(?P<ru_n>{num})(?P<ru_half>{half})?\s+)?(?:fiscal\s+)?(?P<ru_u>{units}|{pod})(?!\w)",
+        "cnt": rf"\b(?P<cnt_n>{num})(?P<cnt_half>{half})?(?:-|\s+)(?P<cnt_u>{units})(?P<cnt_half2>{half})?"
+        rf"(?P<cnt_old>(?:-|\s+)old)?(?!\w)|\b(?P<cnt_bare>{plural_units})(?!\w)",
+        "set": rf"\b(?:every|each)\s+(?:(?P<set_n>{num}|other)\s+)?(?P<set_u>{units}|{wd}|{pod})(?!\w)"
+        r"|\b(?P<set_adv>annually|yearly|nightly|daily|weekly|monthly)(?!\w)",
+        "yr": rf"(?:\b{portion('yr')})?(?P<yr>{year})",
+        "mo": rf"\b{portion('mo')}?(?:(?P<mo_rel>last|next|this|past|coming)\s+)?(?P<mo>{mon})",
+    }
+    body = "|".join(f"(?P<k_{kind}>{pattern})" for kind, pattern in alternatives.items())
+    body = body.replace(r"\s+", _WS).replace(r"\s*", _WS0)
+    # Every expression starts a word: the guard fails fast inside words, where most positions are.
+    return re.compile(r"(?i)(?<!\w)(?=[\w'’])(?:" + body + ")")
+
+
+# --------------------------------------------------------------------------- calendar arithmetic
+
+
+def _monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def _days_in_month(year: int, month: int) -> int:
+    return ((date(year + month // 12, month % 12 + 1, 1)) - date(year, month, 1)).days
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, _days_in_month(year, month)))
+
+
+def _month_window(year: int, month: int) -> Window:
+    return date(year, month, 1), date(year, month, _days_in_month(year, month))
+
+
+def _year_window(year: int) -> Window:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _quarter_window(year: int, q: int) -> Window:
+    return date(year, 3 * q - 2, 1), _month_window(year, 3 * q)[1]
+
+
+def _half_window(year: int, h: int) -> Window:
+    return date(year, 6 * h - 5, 1), _month_window(year, 6 * h)[1]
+
+
+def _season_window(year: int, first_month: int) -> Window:
+    start = date(year, first_month, 1)
+    last = _add_months(start, 2)
+    return start, _month_window(last.year, last.month)[1]
+
+
+def _week_window(d: date) -> Window:
+    return _monday(d), _monday(d) + timedelta(days=6)
+
+
+def _weekend_window(saturday: date) -> Window:
+    return saturday, saturday + timedelta(days=1)
+
+
+def _week_value(d: date) -> str:
+    iso = d.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def _shift(d: date, n: float, count: int, code: str) -> date:
+    """`d` moved by n × count units (negative n goes back); months and years keep the day of month."""
+    total = n * count
+    if code in ("D",):
+        return d + timedelta(days=total)
+    if code in ("W", "WE"):
+        return d + timedelta(weeks=total)
+    if code == "H":
+        return (datetime(d.year, d.month, d.day) + timedelta(hours=total)).date()
+    if code == "MIN":
+        return d
+    months = total * (12 if code == "Y" else 1)
+    whole = int(months)
+    shifted = _add_months(d, whole)
+    return shifted + timedelta(days=round((months - whole) * 30))
+
+
+def _pick(candidates: Sequence[Window], published: date, tense: str) -> Window:
+    """The instance of a yearless or weekless expression that the clause's tense points to."""
+    if tense == "past":
+        before = [w for w in candidates if w[0] <= published]
+        if before:
+            return max(before)
+    elif tense == "future":
+        after = [w for w in candidates if w[1] >= published]
+        if after:
+            return min(after)
+    for w in candidates:
+        if w[0] <= published <= w[1]:
+            return w
+
+    def distance(w: Window) -> tuple[int, int]:
+        gap = (w[0] - published).days if w[0] > published else (published - w[1]).days
+        return gap, 0 if w[1] < published else 1
+
+    return min(candidates, key=distance)
+
+
+def _last_before(candidates: Sequence[Window], published: date) -> Window | None:
+    done = [w for w in candidates if w[1] < published]
+    return max(done) if done else None
+
+
+def _first_after(candidates: Sequence[Window], published: date) -> Window | None:
+    ahead = [w for w in candidates if w[0] > published]
+    return min(ahead) if ahead else None
+
+
+def _portion(window: Window, which: str, unit: str) -> Window:
+    """A third of a window: by months for a year, by years for a decade, by days otherwise."""
+    start, end = window
+    if unit in ("year", "season", "quarter"):
+        n, step = (12 if unit == "year" else 3), "M"
+    elif unit in ("decade", "century"):
+        n, step = (10 if unit == "decade" else 100), "Y"
+    else:
+        n, step = (end - start).days + 1, "D"
+    m = -(-n // 3)
+    middle = (n - m) // 2
+    first, last = {"first": (0, m - 1), "last": (n - m, n - 1)}.get(which, (middle, middle + m - 1))
+    if step == "D":
+        return start + timedelta(days=first), start + timedelta(days=last)
+    unit_months = 1 if step == "M" else 12
+    lo = _add_months(start, first * unit_months)
+    hi = _add_months(start, (last + 1) * unit_months) - timedelta(days=1)
+    return lo, hi
+
+
+def _duration_value(n: float | None, count: int, code: str) -> str:
+    total = "X" if n is None else f"{n * count:g}"
+    if code == "H":
+        return f"PT{total}H"
+    if code == "MIN":
+        return f"PT{total}M"
+    return f"P{total}{code}"
+
+
+# --------------------------------------------------------------------------- tense
+
+
+def _lemma(t: Token) -> str:
+    return t.lemma_.lower() if t.lemma_ else t.lower_
+
+
+def _is_verbal(t: Token) -> bool:
+    return t.tag_.startswith("VB") or t.pos_ in ("VERB", "AUX")
+
+
+def _is_clause_verb(t: Token) -> bool:
+    return _is_verbal(t) and t.dep_ not in ("aux", "auxpass")
+
+
+def _governing_verb(token: Token) -> Token | None:
+    """The token itself when it heads a clause, else the first clause verb above it."""
+    t = token
+    for _ in range(len(token.doc)):
+        if _is_clause_verb(t):
+            return t
+        if t.head.i == t.i:
+            return None
+        t = t.head
+    return None
+
+
+def _reattach(verb: Token, span: Span) -> Token:
+    """Undo a common misparse of wire copy: in "X said on Wednesday they would leave" the date belongs to
+    "said", though the parser hangs it on "leave" because "that" is missing."""
+    if verb.dep_ != "ccomp" or not 0 < span.start - verb.head.i <= 3:
+        return verb
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is not None and span.end <= subject.left_edge.i:
+        return verb.head
+    return verb
+
+
+def _mention_verb(span: Span) -> Token | None:
+    verb = _governing_verb(span.root)
+    return None if verb is None else _reattach(verb, span)
+
+
+_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo"})
+_MODAL_FUTURE = frozenset({"would", "'d", "may", "might", "must", "should", "ought"})
+_PERFECT_AUX = frozenset({"have", "has", "had", "'ve", "having"})
+
+
+def clause_tense(token: Token) -> str:
+    """Tense of the clause that governs `token`: "past", "present" or "future".
+
+    Past: a past-tense verb or auxiliary, a perfect ("has seized"), a bare participle ("signed in 2015").
+    Future: will/shall, would/may/must/should (reported or planned), "is to", "going to", an infinitive
+    under a planning word ("set to", "plans to", "is expected to"), a present "is scheduled for".
+    """
+    verb = _governing_verb(token)
+    if verb is None:
+        return "present"
+    return _verb_tense(verb, 0)
+
+
+def _verb_tense(verb: Token, depth: int) -> str:
+    lex = _lexicon()
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    words = {a.lower_ for a in auxes}
+    perfect = bool(words & _PERFECT_AUX)
+    if words & _FUTURE_AUX:
+        return "future"
+    if words & _MODAL_FUTURE:
+        return "past" if perfect else "future"
+    if "to" in words:
+        head = verb.head
+        if head.i == verb.i:
+            return "future"  # headline infinitive: "Mali to hold elections"
+        head_lemma = _lemma(head)
+        if head_lemma in lex.future_heads or (head_lemma == "go" and head.tag_ == "VBG"):
+            return "future"
+        if head_lemma == "be" and verb.dep_ in ("xcomp", "attr"):
+            return "future"  # "is to visit"
+        if not _is_verbal(head) and verb.dep_ in ("acl", "relcl", "advcl"):
+            return "future"  # "talks to begin on Monday"
+        if depth < 8 and _is_verbal(head):
+            return _verb_tense(head, depth + 1)
+        return "present"
+    if (verb.dep_ == "conj" and not auxes and verb.tag_ in ("VB", "VBN") and depth < 8
+            and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)):
+        return _verb_tense(verb.head, depth + 1)
+    if verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in auxes) or perfect:
+        return "past"
+    if verb.tag_ == "VBN" and not auxes:
+        return "past"
+    present_form = verb.tag_ in ("VBZ", "VBP") or any(a.tag_ in ("VBZ", "VBP") for a in auxes)
+    if present_form:
+        scheduled = _lemma(verb) in lex.schedule_verbs or any(
+            c.dep_ in ("acomp", "attr") and _lemma(c) in lex.schedule_verbs for c in verb.children
+        )
+        if scheduled:
+            return "future"
+    return "present"
+
+
+# --------------------------------------------------------------------------- matching context
+
+
+@dataclass
+class _Norm:
+    value: str | None
+    window: Window | None
+    precision: str | None
+    anchor: str
+    end_char: int | None = None  # when a handler keeps only the front of the match
+    # For a month or day without a year: the same expression in a given year, so that "June to
+    # August 2022" can lend its year to "June".
+    rebuild: Callable[[int], _Norm | None] | None = None
+
+
+class _Ctx:
+    """What a handler may look at besides its match: the trimmed span, its neighbours, the tense."""
+
+    def __init__(self, doc: Doc, span: Span, published: date | None, covered: set[int]) -> None:
+        self.doc = doc
+        self.span = span
+        self.published = published
+        self.covered = covered
+        self._tense: str | None = None
+
+    @property
+    def tense(self) -> str:
+        if self._tense is None:
+            verb = _mention_verb(self.span)
+            self._tense = "present" if verb is None else _verb_tense(verb, 0)
+            if verb is not None and _lemma(verb) in _lexicon().deferral_verbs and self._under_until(verb):
+                self._tense = "future"  # "was postponed until Saturday"
+        return self._tense
+
+    def _under_until(self, verb: Token) -> bool:
+        t = self.span.root
+        while t.i != verb.i and t.head.i != t.i:
+            t = t.head
+            if t.lower_ in ("until", "till", "to") and t.i < self.span.start:
+                return True
+        return False
+
+    def prev_token(self) -> Token | None:
+        """The token before the span, skipping a determiner "the"."""
+        i = self.span.start - 1
+        while i >= 0 and self.doc[i].lower_ == "the":
+            i -= 1
+        return self.doc[i] if i >= 0 else None
+
+    def prev_word(self) -> str:
+        t = self.prev_token()
+        return t.lower_ if t is not None else ""
+
+    def next_word(self, k: int = 0) -> str:
+        i = self.span.end + k
+        return self.doc[i].lower_ if i < len(self.doc) else ""
+
+    def in_date_entity(self) -> bool:
+        return any(t.ent_type_ in ("DATE", "TIME") for t in self.span)
+
+    def continues_list(self) -> bool:
+        """True after "and"/"to"/"-" that follows an accepted date: "in 2020 and 2021", "June to August"."""
+        t = self.prev_token()
+        return t is not None and t.lower_ in _LIST_JOINERS and (t.i - 1) in self.covered
+
+    def temporal_context(self) -> bool:
+        return self.in_date_entity() or self.prev_word() in _TEMPORAL_PREV or self.continues_list()
+
+
+def _relative(ctx: _Ctx, candidates: Callable[[date], Sequence[Window]], value: Callable[[Window], str],
+              precision: str, rel: str | None = None) -> _Norm:
+    """Resolve an expression that names a unit without fixing which one, by rel word or tense."""
+    pub = ctx.published
+    if pub is None:
+        return _Norm(None, None, precision, "relative")
+    options = candidates(pub)
+    window: Window | None
+    if rel in ("last", "past", "this past"):
+        window = _last_before(options, pub)
+    elif rel in ("next", "coming", "this coming"):
+        window = _first_after(options, pub)
+    else:
+        window = _pick(options, pub, ctx.tense)
+    if window is None:
+        return _Norm(None, None, precision, "relative")
+    return _Norm(value(window), window, precision, "relative")
+
+
+def _apply_portion(norm: _Norm, ctx: _Ctx, por: str | None, part: str | None, unit: str) -> _Norm:
+    if norm.window is None:
+        return norm
+    word = (por or part or "").lower()
+    which = _lexicon().portions.get(word)
+    if which is None:
+        return norm
+    if which == "rest":
+        if ctx.published is None or not norm.window[0] <= ctx.published <= norm.window[1]:
+            return norm
+        norm.window = (ctx.published, norm.window[1])
+        return norm
+    norm.window = _portion(norm.window, which, unit)
+    return norm
+
+
+def _number(text: str | None) -> tuple[bool, float | None]:
+    """(recognized, value) of a count word; value None for "several", "a few"."""
+    if text is None:
+        return True, 1.0
+    t = re.sub(r"\s+", " ", text.lower())
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        return True, float(t)
+    if "-" in t:
+        tens, _, one = t.partition("-")
+        numbers = _lexicon().numbers
+        a, b = numbers.get(tens), numbers.get(one)
+        return (True, float(a + b)) if a is not None and b is not None else (False, None)
+    numbers = _lexicon().numbers
+    if t not in numbers:
+        return False, None
+    v = numbers[t]
+    return True, None if v is None else float(v)
+
+
+def _norm_word(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", " ", text.lower())
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def _h_iso(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    try:
+        d = date(int(m["iso_y"]), int(m["iso_m"]), int(m["iso_d"]))
+    except ValueError:
+        return None
+    return _Norm(d.isoformat(), (d, d), "day", "absolute")
+
+
+def _day_number(text: str) -> int:
+    return int(re.sub(r"\D", "", text))  # "30th" → 30
+
+
+def _month_number(text: str) -> int:
+    lex = _lexicon()
+    key = text.lower().rstrip(".")
+    return lex.months.get(key) or lex.month_abbrevs[key]
+
+
+def _month_day(ctx: _Ctx, month: int, day_text: str, day2_text: str | None, year_text: str | None,
+               pod: str | None) -> _Norm | None:
+    day = _day_number(day_text)
+    day2 = _day_number(day2_text) if day2_text else None
+    suffix = f"T{_lexicon().parts_of_day[pod.lower()]}" if pod else ""
+    if year_text:
+        year = int(year_text)
+        if day > _days_in_month(year, month) or (day2 is not None and not day < day2 <= 31):
+            return None
+        d = date(year, month, day)
+        end = date(year, month, min(day2, _days_in_month(year, month))) if day2 else d
+        return _Norm(d.isoformat() + suffix, (d, end), "day", "absolute")
+    if day > _days_in_month(2024, month):
+        return None
+    if day2 is not None and not day < day2 <= _days_in_month(2024, month):
+        return None
+
+    def in_year(y: int) -> Window | None:
+        if day > _days_in_month(y, month):
+            return None
+        return date(y, month, day), date(y, month, min(day2 or day, _days_in_month(y, month)))
+
+    def candidates(pub: date) -> list[Window]:
+        return [w for y in (pub.year - 1, pub.year, pub.year + 1) if (w := in_year(y)) is not None]
+
+    def rebuild(y: int) -> _Norm | None:
+        w = in_year(y)
+        return None if w is None else _Norm(w[0].isoformat() + suffix, w, "day", "absolute")
+
+    norm = _relative(ctx, candidates, lambda w: w[0].isoformat() + suffix, "day")
+    norm.rebuild = rebuild
+    return norm
+
+
+def _part_of_name(span: Span) -> bool:
+    """A day-month that modifies the proper noun after it names a thing: "the March 23 Movement",
+    "June 30 Street". A subject after it is a misparse of "On June 30 Mali said ..." instead."""
+    if span.end >= len(span.doc):
+        return False
+    after = span.doc[span.end]
+    return (after.is_title and after.tag_ in ("NNP", "NNPS") and span.root.head.i == after.i
+            and after.dep_ not in ("nsubj", "nsubjpass"))
+
+
+def _h_mdy(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    if _part_of_name(ctx.span):
+        return None
+    month = _month_number(m["mdy_m"])
+    if not m["mdy_y"] and not m["mdy_d2"]:
+        # "In June 12 people were killed": the number counts the noun after it, not a day.
+        day_tok = next((t for t in ctx.span if t.idx >= m.start("mdy_d")), None)
+        if (day_tok is not None and day_tok.dep_ == "nummod" and day_tok.head.i >= ctx.span.end
+                and day_tok.head.tag_ in ("NNS", "NNPS")):
+            month_end = m.end("mdy_m")
+            norm = _h_month_name(m["mdy_m"], None, None, None, ctx)
+            if norm is not None:
+                norm.end_char = month_end
+            return norm
+    return _month_day(ctx, month, m["mdy_d"], m["mdy_d2"], m["mdy_y"], m["mdy_pod"])
+
+
+def _h_dmy(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    if _part_of_name(ctx.span):
+        return None
+    return _month_day(ctx, _month_number(m["dmy_m"]), m["dmy_d"], m["dmy_d2"], m["dmy_y"], None)
+
+
+def _h_my(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    month = _month_number(m["my_m"])
+    if m["my_ana"]:
+        return _Norm(None, None, "month", "relative")  # "July of that year": the year is another mention's
+    if m["my_y"]:
+        year, anchor = int(m["my_y"]), "absolute"
+    elif ctx.published is None:
+        return _Norm(None, None, "month", "relative")
+    else:
+        year = ctx.published.year + {"last": -1, "next": 1}.get(m["my_rel"].lower(), 0)
+        anchor = "relative"
+    norm = _Norm(f"{year:04d}-{month:02d}", _month_window(year, month), "month", anchor)
+    return _apply_portion(norm, ctx, m["my_por"], m["my_part"], "month")
+
+
+def _h_dec(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    text = m["dec"].replace("’", "'")
+    if text.startswith("'"):
+        short = int(text[1:3])
+        # the latest such decade not after publication ("the '90s" → 1990s, "the '10s" → 2010s)
+        ref_year = ctx.published.year if ctx.published else 2029
+        start = 2000 + short if 2000 + short <= ref_year else 1900 + short
+    else:
+        start = int(text[:4])
+    if start % 100 == 0 and start < 2000:
+        # "the 1800s", "the mid-1500s": the hundred years, as writers mean them
+        hundred = (date(start, 1, 1), date(start + 99, 12, 31))
+        norm = _Norm(f"{start // 100:02d}", hundred, "century", "absolute")
+        return _apply_portion(norm, ctx, m["dec_por"], None, "century")
+    norm = _Norm(f"{start // 10:03d}", (date(start, 1, 1), date(start + 9, 12, 31)), "decade", "absolute")
+    return _apply_portion(norm, ctx, m["dec_por"], None, "decade")
+
+
+def _h_cen(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    first = (int(m["cen"]) - 1) * 100
+    norm = _Norm(f"{first // 100:02d}", (date(max(first, 1), 1, 1), date(first + 99, 12, 31)), "century",
+                 "absolute")
+    return _apply_portion(norm, ctx, m["cen_por"], None, "century")
+
+
+def _h_q(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    if m["q_letter"]:
+        kind = "quarter" if m["q_letter"] == "Q" else "half"
+        index = int(m["q_num"])
+        if kind == "half" and index > 2:
+            return None
+        year_text, rel, of_year = m["q_y2"], None, False
+    else:
+        kind = m["q_kind"].lower()
+        ordinal = m["q_ord"].lower()
+        year_text, rel = m["q_y"], _norm_word(m["q_rel"])
+        of_year = year_text is not None or rel is not None or "year" in m.group(0).lower()
+        if not of_year and re.match(r"\s+of\b", ctx.doc.text[m.end():]):
+            return None  # "the first half of the match"
+        if ordinal == "last" and not m["q_the"] and not of_year:
+            return _previous_quarter(ctx) if kind == "quarter" else None
+        index = _ORDINALS.get(ordinal, 4 if kind == "quarter" else 2)
+        if kind == "half" and index > 2:
+            return None
+    window_of = _quarter_window if kind == "quarter" else _half_window
+    letter = "Q" if kind == "quarter" else "H"
+    if year_text:
+        y = int(year_text)
+        return _Norm(f"{y:04d}-{letter}{index}", window_of(y, index), "quarter", "absolute")
+    if ctx.published is None:
+        return _Norm(None, None, "quarter", "relative")
+    if rel is not None or of_year:
+        y = ctx.published.year + {"last": -1, "next": 1}.get(rel or "", 0)
+        return _Norm(f"{y:04d}-{letter}{index}", window_of(y, index), "quarter", "relative")
+    return _relative(
+        ctx, lambda pub: [window_of(y, index) for y in (pub.year - 1, pub.year, pub.year + 1)],
+        lambda w: f"{w[0].year:04d}-{letter}{index}", "quarter",
+    )
+
+
+def _previous_quarter(ctx: _Ctx) -> _Norm:
+    if ctx.published is None:
+        return _Norm(None, None, "quarter", "relative")
+    q = (ctx.published.month - 1) // 3 + 1
+    y, q = (ctx.published.year, q - 1) if q > 1 else (ctx.published.year - 1, 4)
+    return _Norm(f"{y:04d}-Q{q}", _quarter_window(y, q), "quarter", "relative")
+
+
+def _h_s(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    word = m["s"]
+    code, first_month = _lexicon().seasons[word.lower()]
+    rel = _norm_word(m["s_rel"])
+    year_text = m["s_y"]
+    if not year_text and not rel:
+        if word[0].isupper() and ctx.span.start > 0 and ctx.span[0].is_sent_start is not True:
+            return None  # "the Arab Spring"
+        if re.match(r"\s+of\b", ctx.doc.text[m.end():]):
+            return None  # "the fall of Kabul"
+        if word.lower() == "fall" and not m["s_por"] and ctx.prev_word() not in _FALL_PREV:
+            return None
+        if not (m["s_por"] or ctx.temporal_context()):
+            return None
+    if year_text:
+        y = int(year_text)
+        norm = _Norm(f"{y:04d}-{code}", _season_window(y, first_month), "season", "absolute")
+    elif rel == "this" and ctx.published is not None:
+        pub = ctx.published
+        options = [_season_window(y, first_month) for y in (pub.year - 1, pub.year)]
+        holding = [w for w in options if w[0] <= pub <= w[1]]
+        window = holding[0] if holding else _season_window(pub.year, first_month)
+        norm = _Norm(f"{window[0].year:04d}-{code}", window, "season", "relative")
+    else:
+        norm = _relative(
+            ctx, lambda pub: [_season_window(y, first_month) for y in range(pub.year - 2, pub.year + 2)],
+            lambda w: f"{w[0].year:04d}-{code}", "season", rel,
+        )
+    return _apply_portion(norm, ctx, m["s_por"], None, "season")
+
+
+def _h_hol(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    month, day = _lexicon().holidays[" ".join(m["hol"].lower().replace("’", "'").split())]
+    if m["hol_y"]:
+        d = date(int(m["hol_y"]), month, day)
+        return _Norm(d.isoformat(), (d, d), "day", "absolute")
+    if not ctx.temporal_context():
+        return None
+
+    def candidates(pub: date) -> list[Window]:
+        days = [date(y, month, day) for y in (pub.year - 1, pub.year, pub.year + 1)]
+        return [(d, d) for d in days]
+
+    return _relative(ctx, candidates, lambda w: w[0].isoformat(), "day")
+
+
+def _h_dr(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    pods = _lexicon().parts_of_day
+    if m["dr_far"]:
+        offset, pod = (-2 if m["dr_far"].lower().startswith("before") else 2), None
+    elif m["dr_w"]:
+        word = m["dr_w"].lower()
+        offset = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[word]
+        pod = "night" if word == "tonight" else m["dr_pod"]
+    elif m["dr_this"]:
+        offset, pod = 0, m["dr_this"]
+    else:
+        offset, pod = -1, m["dr_last"]
+    if ctx.published is None:
+        return _Norm(None, None, "day", "relative")
+    d = ctx.published + timedelta(days=offset)
+    suffix = f"T{pods[pod.lower()]}" if pod else ""
+    return _Norm(d.isoformat() + suffix, (d, d), "day", "relative")
+
+
+def _h_wd(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    lex = _lexicon()
+    wd = lex.weekdays[m["wd"].lower()]
+    rel = _norm_word(m["wd_rel"])
+    suffix = f"T{lex.parts_of_day[m['wd_pod'].lower()]}" if m["wd_pod"] else ""
+    if ctx.published is not None and rel == "this":
+        d = _monday(ctx.published) + timedelta(days=wd)
+        return _Norm(d.isoformat() + suffix, (d, d), "day", "relative")
+
+    def candidates(pub: date) -> list[Window]:
+        days = [_monday(pub) + timedelta(days=7 * k + wd) for k in (-2, -1, 0, 1, 2)]
+        return [(d, d) for d in days]
+
+    return _relative(ctx, candidates, lambda w: w[0].isoformat() + suffix, "day", rel)
+
+
+_UNIT_PRECISION = {"D": "day", "H": "day", "MIN": "day", "W": "week", "WE": "week", "M": "month",
+                   "Y": "year"}
+
+
+def _point_back_or_ahead(pub: date, n: float, count: int, code: str, sign: int) -> _Norm:
+    """The unit that lies n units before (sign −1) or after (+1) publication: "two weeks ago"."""
+    target = _shift(pub, sign * n, count, code)
+    if code in _DAY_CODES:
+        return _Norm(target.isoformat(), (target, target), "day", "relative")
+    if code in ("W", "WE"):
+        return _Norm(_week_value(target), _week_window(target), "week", "relative")
+    if code == "M" and count == 1:
+        return _Norm(f"{target.year:04d}-{target.month:02d}", _month_window(target.year, target.month),
+                     "month", "relative")
+    if code == "M":
+        q = (target.month - 1) // 3 + 1
+        return _Norm(f"{target.year:04d}-Q{q}", _quarter_window(target.year, q), "quarter", "relative")
+    return _Norm(f"{target.year:04d}", _year_window(target.year), "year", "relative")
+
+
+def _h_ago(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    lex = _lexicon()
+    unit = m["ago_u"].lower()
+    count, code = lex.units[unit]
+    known, n = _number(m["ago_n"]) if m["ago_n"] else (True, None)
+    if not known:
+        return None
+    if m["ago_n"] is None and unit not in lex.plural_units:
+        return None
+    if n is not None and m["ago_half"]:
+        n += 0.5
+    pub = ctx.published
+    if pub is None:
+        return _Norm(None, None, _UNIT_PRECISION[code], "relative")
+    if n is None:
+        window = (_shift(pub, -9, count, code), _shift(pub, -2, count, code))
+        return _Norm("PAST_REF", window, _UNIT_PRECISION[code], "relative")
+    return _point_back_or_ahead(pub, n, count, code, -1)
+
+
+def _h_ref(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    phrase = " ".join(m["ref"].lower().replace("’", "'").split())
+    if phrase == "soon" and ctx.prev_word() == "as":
+        return None  # "as soon as"
+    value, duration, precision = _lexicon().refs[phrase]
+    if value == "PRESENT_REF":
+        return _Norm(value, None, "present", "present")
+    if duration is None or ctx.published is None:
+        return _Norm(value, None, None, "relative")
+    step = _UNIT_STEP.fullmatch(duration.removeprefix("P"))
+    assert step is not None  # checked when the vocabulary is read
+    n, code = int(step.group(1)), step.group(2)
+    sign = -1 if value == "PAST_REF" else 1
+    edge = _shift(ctx.published, sign * n, 1, code)
+    window = (edge, ctx.published) if sign < 0 else (ctx.published, edge)
+    return _Norm(value, window, precision, "relative")
+
+
+def _h_ru(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    lex = _lexicon()
+    det = _norm_word(m["ru_det"]) or ""
+    unit = m["ru_u"].lower()
+    det_token = next((t for t in ctx.span if t.idx >= m.start("ru_det")), None)
+    if det_token is not None and det_token.lower_ == "last" and det_token.tag_.startswith("VB"):
+        return None  # "meant to last a few months"
+    pub = ctx.published
+    if unit in lex.parts_of_day:
+        if det in _ANAPHORIC_DETS or det == "the next":
+            return _Norm(None, None, None, "relative")
+        return None
+    count, code = lex.units[unit]
+    plural = unit in lex.plural_units
+    known, n = _number(m["ru_n"]) if m["ru_n"] else (True, None)
+    if not known:
+        return None
+    if n is not None and m["ru_half"]:
+        n += 0.5
+    has_count = m["ru_n"] is not None or plural
+    if det in _ANAPHORIC_DETS or (det == "the next" and code in _DAY_CODES and not has_count):
+        if has_count:
+            return _Norm(_duration_value(n, count, code), None, "duration", "duration")
+        return _Norm(None, None, None, "relative")
+    # "the past decade", "last two weeks", "the coming year": a length anchored at publication
+    anchored_length = has_count or det.startswith("the ") or det in ("past", "coming")
+    if det in _BACKWARD_DETS | _FORWARD_DETS and anchored_length:
+        if m["ru_n"] is None and plural:
+            # "the coming weeks", "the past years": a direction, not a length
+            ref = "FUTURE_REF" if det in _FORWARD_DETS else "PAST_REF"
+            return _Norm(ref, None, None, "relative")
+        value = _duration_value(n if has_count else 1.0, count, code)
+        if n is None and has_count or pub is None:
+            return _Norm(value, None, "duration", "duration")
+        steps = n if has_count else 1.0
+        assert steps is not None
+        if det in _BACKWARD_DETS:
+            window = (_shift(pub, -steps, count, code), pub)
+        else:
+            window = (pub, _shift(pub, steps, count, code))
+        return _Norm(value, window, "duration", "duration")
+    if has_count:
+        return None
+    if det == "the" and not (m["ru_adv"] or m["ru_part"] or m["ru_por"] or code == "WE"):
+        return None
+    if code == "WE":
+        return _weekend(ctx, det)
+    step = {"this": 0, "the": 0, "last": -1, "this past": -1, "next": 1, "this coming": 1}.get(det)
+    if step is None:
+        return None
+    if pub is None:
+        return _Norm(None, None, _UNIT_PRECISION.get(code), "relative")
+    norm = _deictic_unit(pub, code, count, step)
+    if norm is None:
+        return None
+    adv = (m["ru_adv"] or "").lower()
+    if adv and norm.window is not None:
+        start, end = norm.window
+        if adv == "earlier" and start < pub <= end:
+            norm.window = (start, pub - timedelta(days=1))
+        elif adv == "later" and start <= pub < end:
+            norm.window = (pub + timedelta(days=1), end)
+    unit_name = {"Y": "decade" if count == 10 else "year", "M": "quarter" if count == 3 else "month",
+                 "W": "week"}.get(code, "day")
+    return _apply_portion(norm, ctx, m["ru_por"], m["ru_part"], unit_name)
+
+
+def _deictic_unit(pub: date, code: str, count: int, step: int) -> _Norm | None:
+    """This / last / next week, month, quarter, year or decade, counted from publication."""
+    if code == "W" and count == 1:
+        d = pub + timedelta(weeks=step)
+        return _Norm(_week_value(d), _week_window(d), "week", "relative")
+    if code == "M" and count == 1:
+        d = _add_months(pub, step)
+        return _Norm(f"{d.year:04d}-{d.month:02d}", _month_window(d.year, d.month), "month", "relative")
+    if code == "M" and count == 3:
+        d = _add_months(pub, 3 * step)
+        q = (d.month - 1) // 3 + 1
+        return _Norm(f"{d.year:04d}-Q{q}", _quarter_window(d.year, q), "quarter", "relative")
+    if code == "Y" and count == 1:
+        y = pub.year + step
+        return _Norm(f"{y:04d}", _year_window(y), "year", "relative")
+    if code == "Y" and count == 10:
+        start = (pub.year // 10 + step) * 10
+        return _Norm(f"{start // 10:03d}", (date(start, 1, 1), date(start + 9, 12, 31)), "decade", "relative")
+    return None
+
+
+def _weekend(ctx: _Ctx, det: str) -> _Norm:
+    pub = ctx.published
+    if pub is None:
+        return _Norm(None, None, "week", "relative")
+    saturday = _monday(pub) + timedelta(days=5)
+    options = [_weekend_window(saturday + timedelta(weeks=k)) for k in (-2, -1, 0, 1)]
+    window: Window | None
+    if det in ("last", "this past"):
+        window = _last_before([w for w in options if not w[0] <= pub <= w[1]], pub)
+    elif det in ("next", "this coming"):
+        window = _first_after(options, pub)
+    else:
+        window = _pick(options, pub, ctx.tense)
+    assert window is not None
+    return _Norm(_week_value(window[0]) + "-WE", window, "week", "relative")
+
+
+def _h_cnt(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    lex = _lexicon()
+    follower = ctx.next_word()
+    anchored = follower in _ANCHOR_FOLLOWERS
+    if m["cnt_bare"]:
+        count, code = lex.units[m["cnt_bare"].lower()]
+        if ctx.prev_word() in ("for", "over", "in", "within", "after") or anchored:
+            return _Norm(_duration_value(None, count, code), None, "duration", "duration")
+        return None
+    aged = follower == "of" and ctx.next_word(1) == "age"
+    if m["cnt_old"] or aged or follower in ("old", "short", "shy"):
+        return None  # ages, and "one day short of its anniversary"
+    word = m["cnt_n"].lower()
+    known, n = _number(m["cnt_n"])
+    if not known:
+        return None
+    unit = m["cnt_u"].lower()
+    count, code = lex.units[unit]
+    hyphenated = "-" in m.group(0)
+    if n != 1 and unit not in lex.plural_units and not hyphenated:
+        return None  # "many weekend sporting events"
+    if n is not None and (m["cnt_half"] or m["cnt_half2"]):
+        n += 0.5
+    prev = ctx.prev_token()
+    prev_word = prev.lower_ if prev is not None else ""
+    if prev_word in _RATE_WORDS:
+        return None
+    if unit in ("quarter", "quarters") and not anchored and prev_word not in _TRIM:
+        return None  # "three-quarters of the voters", "a quarter from South Sudan"
+    if (word in ("a", "an") and prev is not None and prev.tag_ in ("CD", "NN", "NNS", "$")
+            and not anchored and not hyphenated):
+        return None  # "100 people a day"
+    if word == "one" and not anchored and prev_word not in _TRIM | {"about", "nearly", "almost", "than"}:
+        return None  # "one day, ..."
+    value = _duration_value(n, count, code)
+    pub = ctx.published
+    if pub is not None and n is not None and ctx.tense == "future":
+        before = ctx.doc[max(prev.i - 4, 0):prev.i] if prev is not None else ctx.doc[0:0]
+        superlative = any(t.tag_ in ("JJS", "RBS") for t in before)
+        if prev_word == "in" and prev is not None and _is_verbal(prev.head) and not superlative:
+            # "will vote in two months", not "the worst in a decade"
+            return _point_back_or_ahead(pub, n, count, code, 1)
+        if prev_word == "within":
+            return _Norm(value, (pub, _shift(pub, n, count, code)), "duration", "duration")
+    return _Norm(value, None, "duration", "duration")
+
+
+_SET_ADVERBS = {"annually": "P1Y", "yearly": "P1Y", "monthly": "P1M", "weekly": "P1W", "daily": "P1D",
+                "nightly": "XXXX-XX-XXTNI"}
+
+
+def _h_set(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    lex = _lexicon()
+    if m["set_adv"]:
+        word = m["set_adv"].lower()
+        if word in ("daily", "weekly", "monthly") and ctx.span.root.tag_ != "RB":
+            return None  # "a daily newspaper"
+        return _Norm(_SET_ADVERBS[word], None, None, "set")
+    unit = m["set_u"].lower()
+    if unit in lex.weekdays:
+        return _Norm(f"XXXX-WXX-{lex.weekdays[unit] + 1}", None, None, "set")
+    if unit in lex.parts_of_day:
+        return _Norm(f"XXXX-XX-XXT{lex.parts_of_day[unit]}", None, None, "set")
+    count, code = lex.units[unit]
+    if code == "WE":
+        return _Norm("XXXX-WXX-WE", None, None, "set")
+    if m["set_n"] and m["set_n"].lower() == "other":
+        n: float | None = 2.0
+    else:
+        known, n = _number(m["set_n"])
+        if not known:
+            return None
+    return _Norm(_duration_value(n, count, code), None, None, "set")
+
+
+def _h_yr(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    year = int(m["yr"])
+    modified = bool(m["yr_por"] or m["yr_part"])
+    determined = _determined_modifier(ctx.span)
+    if not (modified or ctx.temporal_context() or determined):
+        return None
+    tok = ctx.span[-1]
+    if tok.ent_type_ in _NUMERIC_LABELS and ctx.prev_word() not in _STRONG_TEMPORAL_PREV:
+        return None  # "more than 2000 troops", tagged as a count
+    counts_next = tok.i + 1 < len(ctx.doc) and ctx.doc[tok.i + 1].tag_ in ("NNS", "NNPS")
+    if counts_next and not determined and ctx.prev_word() not in _STRONG_TEMPORAL_PREV:
+        if not (ctx.continues_list() and _list_is_determined(ctx)):
+            return None  # "2000 people", but "the 2020 and 2021 coups"
+    norm = _Norm(f"{year:04d}", _year_window(year), "year", "absolute")
+    return _apply_portion(norm, ctx, m["yr_por"], m["yr_part"], "year")
+
+
+def _list_is_determined(ctx: _Ctx) -> bool:
+    """The list a date continues starts after a determiner: "the 2020 and 2021 coups"."""
+    i = ctx.span.start - 2
+    while i > 0 and (i in ctx.covered or ctx.doc[i].lower_ in _LIST_JOINERS or ctx.doc[i].lower_ == ","):
+        i -= 1
+    return i >= 0 and ctx.doc[i].tag_ in ("DT", "PRP$", "POS")
+
+
+def _determined_modifier(span: Span) -> bool:
+    """A year modifying a noun after a determiner or possessive: "the 2015 agreement", "Mali's 2020 coup"."""
+    tok = span[-1]
+    if tok.dep_ not in ("nummod", "compound", "amod", "nmod", "npadvmod") or tok.head.i <= tok.i:
+        return False
+    if not (tok.head.tag_.startswith("NN") or tok.head.pos_ in ("NOUN", "PROPN")):
+        return False
+    i = span.start - 1
+    doc = span.doc
+    while i >= 0 and doc[i].tag_ in ("JJ", "JJS", "JJR"):
+        i -= 1
+    return i >= 0 and (doc[i].tag_ in ("DT", "PRP$", "POS", "WP$") or doc[i].lower_ in ("'s", "’s"))
+
+
+def _h_mo(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    return _h_month_name(m["mo"], _norm_word(m["mo_rel"]), m["mo_por"], m["mo_part"], ctx)
+
+
+def _h_month_name(name: str, rel: str | None, por: str | None, part: str | None, ctx: _Ctx) -> _Norm | None:
+    if not (rel or por or part or ctx.temporal_context()):
+        return None
+    month = _month_number(name)
+    if rel == "this" and ctx.published is not None:
+        y = ctx.published.year
+        norm = _Norm(f"{y:04d}-{month:02d}", _month_window(y, month), "month", "relative")
+    else:
+        norm = _relative(
+            ctx, lambda pub: [_month_window(y, month) for y in (pub.year - 1, pub.year, pub.year + 1)],
+            lambda w: f"{w[0].year:04d}-{month:02d}", "month", rel,
+        )
+    if rel is None:
+        def rebuild(y: int) -> _Norm | None:
+            absolute = _Norm(f"{y:04d}-{month:02d}", _month_window(y, month), "month", "absolute")
+            return _apply_portion(absolute, ctx, por, part, "month")
+
+        norm.rebuild = rebuild
+    return _apply_portion(norm, ctx, por, part, "month")
+
+
+_HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], _Norm | None]] = {
+    "iso": _h_iso, "mdy": _h_mdy, "dmy": _h_dmy, "my": _h_my, "dec": _h_dec, "cen": _h_cen, "q": _h_q,
+    "s": _h_s, "hol": _h_hol, "dr": _h_dr, "wd": _h_wd, "ago": _h_ago, "ref": _h_ref, "ru": _h_ru,
+    "cnt": _h_cnt, "set": _h_set, "yr": _h_yr, "mo": _h_mo,
+}
+
+
+# --------------------------------------------------------------------------- find_times
+
+
+def _trim(span: Span) -> Span:
+    start = span.start
+    while start < span.end - 1 and span.doc[start].lower_ in _TRIM:
+        start += 1
+    return span.doc[start:span.end]
+
+
+def _check_published(published: date | None) -> date | None:
+    if published is None:
+        return None
+    if isinstance(published, datetime):
+        return published.date()
+    if not isinstance(published, date):
+        raise InputError("published", f"expected a datetime.date or None, got {type(published).__name__}")
+    return published
+
+
+def _to_mention(span: Span, norm: _Norm) -> TimeMention:
+    start, end = (norm.window or (None, None))
+    ref = TimeRef(
+        text=span.text, value=norm.value,
+        start_date=start.isoformat() if start else None, end_date=end.isoformat() if end else None,
+        precision=norm.precision, start=span.start_char, end=span.end_char,
+    )
+    return TimeMention(span=span, ref=ref, anchor=norm.anchor)
+
+
+def find_times(doc: Doc, published: date | None) -> list[TimeMention]:
+    """Every date expression in `doc`, normalized against `published`, in text order."""
+    published = _check_published(published)
+    pattern = _grammar()
+    text = doc.text
+    names = {i for e in doc.ents if e.label_ in _NAME_LABELS for i in range(e.start, e.end)}
+    covered: set[int] = set()
+    found: list[tuple[TimeMention, _Norm]] = []
+    pos = 0
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            break
+        hit = _match_to_mention(doc, m, published, covered, names)
+        if hit is None:
+            pos = m.start() + 1  # a shorter expression may start inside a rejected one
+            continue
+        found.append(hit)
+        covered.update(range(hit[0].span.start, hit[0].span.end))
+        pos = max(m.end(), hit[0].span.end_char)
+    mentions = _share_years(doc, found)
+    for ent in doc.ents:
+        if ent.label_ == "DATE" and not any(t.i in covered for t in ent):
+            fallback = _dateparser_mention(ent, published)
+            if fallback is not None:
+                mentions.append(fallback)
+    mentions.sort(key=lambda mm: mm.ref.start)
+    return mentions
+
+
+def _match_to_mention(doc: Doc, m: re.Match[str], published: date | None, covered: set[int],
+                      names: set[int]) -> tuple[TimeMention, _Norm] | None:
+    kind = (m.lastgroup or "k_")[2:]  # the alternative's own group closes last
+    raw = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+    if raw is None or any(i in covered or i in names for i in range(raw.start, raw.end)):
+        return None
+    span = _trim(raw)
+    ctx = _Ctx(doc, span, published, covered)
+    norm = _HANDLERS[kind](m, ctx)
+    if norm is None:
+        return None
+    if norm.end_char is not None:
+        shorter = doc.char_span(span.start_char, norm.end_char, alignment_mode="expand")
+        if shorter is None:
+            return None
+        span = shorter
+    return _to_mention(span, norm), norm
+
+
+_RANGE_JOINERS = frozenset({"to", "and", "-", "–", "until", "till", "through", "or", ",", "&"})
+
+
+def _share_years(doc: Doc, found: list[tuple[TimeMention, _Norm]]) -> list[TimeMention]:
+    """Give a yearless month or day the year of the dated one it is joined to: "June to August 2022"."""
+    mentions = [mention for mention, _ in found]
+    explicit = [norm.rebuild is None for _, norm in found]
+    for i in range(len(found) - 2, -1, -1):
+        rebuild = found[i][1].rebuild
+        partner = mentions[i + 1]
+        if rebuild is None or not explicit[i + 1] or partner.ref.precision not in ("day", "month"):
+            continue
+        between = doc[mentions[i].span.end:partner.span.start]
+        if not 1 <= len(between) <= 3 or any(t.lower_ not in _RANGE_JOINERS for t in between):
+            continue
+        if partner.ref.start_date is None:
+            # "May and June of that year": the year is as unknown as the partner's
+            unknown = _Norm(None, None, mentions[i].ref.precision, "relative")
+            mentions[i] = _to_mention(mentions[i].span, unknown)
+            explicit[i] = True
+            continue
+        partner_start = date.fromisoformat(partner.ref.start_date)
+        norm = rebuild(partner_start.year)
+        if norm is not None and norm.window is not None and norm.window[0] > partner_start:
+            norm = rebuild(partner_start.year - 1)
+        if norm is not None:
+            mentions[i] = _to_mention(mentions[i].span, norm)
+            explicit[i] = True
+    return mentions
+
+
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b")
+
+
+def _dateparser_mention(ent: Span, published: date | None) -> TimeMention | None:
+    """A spaCy DATE entity outside the grammar, parsed by dateparser if it names a month or is numeric."""
+    span = _trim(ent)
+    lex = _lexicon()
+    words = {w.lower().rstrip(".") for w in re.findall(r"[A-Za-z.]+", span.text)}
+    if not (words & (lex.months.keys() | lex.month_abbrevs.keys()) or _NUMERIC_DATE.search(span.text)):
+        return None
+    if _part_of_name(span):
+        return None
+    verb = _mention_verb(span)
+    tense = "present" if verb is None else _verb_tense(verb, 0)
+    data = _dateparser_data(span.text, published, tense)
+    if data is None or data.date_obj is None:
+        return None
+    parts: tuple[str, ...] = tuple(getattr(data, "parts", ()) or ())
+    has_year = "year" in parts or bool(re.search(r"\b\d{4}\b", span.text))
+    if not has_year and published is None:
+        return TimeMention(span, TimeRef(span.text, None, None, None, None, span.start_char, span.end_char),
+                           "relative")
+    d: date = data.date_obj.date()
+    if data.period == "day":
+        norm = _Norm(d.isoformat(), (d, d), "day", "absolute")
+    elif data.period == "month":
+        norm = _Norm(f"{d.year:04d}-{d.month:02d}", _month_window(d.year, d.month), "month", "absolute")
+    elif data.period == "year":
+        norm = _Norm(f"{d.year:04d}", _year_window(d.year), "year", "absolute")
+    else:
+        return None
+    if not has_year:
+        norm.anchor = "relative"
+    return _to_mention(span, norm)
+
+
+def _dateparser_data(text: str, published: date | None, tense: str) -> Any:
+    from dateparser.date import DateDataParser  # imported late: it is slow to load and rarely needed
+
+    settings: dict[str, Any] = {
+        "PREFER_DAY_OF_MONTH": "first",
+        "PREFER_DATES_FROM": {"past": "past", "future": "future"}.get(tense, "current_period"),
+        "REQUIRE_PARTS": ["month"] if not re.search(r"\b\d{4}\b", text) else [],
+    }
+    if published is not None:
+        settings["RELATIVE_BASE"] = datetime(published.year, published.month, published.day)
+    try:
+        return DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+# --------------------------------------------------------------------------- event_date
+
+_GOVERNING_PATH = frozenset({"ccomp", "xcomp", "conj", "parataxis", "advcl"})
+_SEQUENCE_MARKS = frozenset({"after", "before", "since", "until", "till", "once", "unless", "if"})
+_RANGE_OPENERS = frozenset({"from", "between"})
+_RANGE_CLOSERS = frozenset({"to", "until", "till", "through", "and", "-", "–"})
+_WINDOW_PRECISION = {"day": "day", "week": "week", "month": "month", "quarter": "month", "season": "month",
+                     "year": "year", "decade": "year", "century": "year"}
+
+
+def _clause_verbs_above(token: Token) -> list[Token]:
+    """Clause verbs from `token` up to the head of its clause; subjectless xcomps are see-through."""
+    out: list[Token] = []
+    t = token
+    for _ in range(len(token.doc)):
+        if t.head.i == t.i:
+            break
+        t = t.head
+        if _is_clause_verb(t):
+            out.append(t)
+            see_through = t.dep_ == "xcomp" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+            if not see_through:
+                break
+    return out
+
+
+def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tuple[int, int] | None:
+    """How a mention hangs on the trigger: (0, steps) inside an event noun's phrase ("a May 2021 coup"),
+    (1, 0) on the trigger's clause verb ("issued sanctions Tuesday"); None when another clause, or
+    more than one noun phrase, lies between them ("lessons for today's negotiators")."""
+    t = mention.span.root
+    steps = nouns = 0
+    for _ in range(len(t.doc)):
+        if t.head.i == t.i:
+            return None
+        t = t.head
+        steps += 1
+        if t.i == trigger.i:
+            return (1, 0) if _is_clause_verb(trigger) else (0, steps)
+        if _is_clause_verb(t):
+            break
+        if t.tag_.startswith("NN"):
+            nouns += 1
+            if nouns > 1:
+                return None
+    else:
+        return None
+    if verb is None:
+        return None
+    t = _reattach(t, mention.span)
+    see_through = t.dep_ == "xcomp" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+    verbs = [t, *_clause_verbs_above(t)] if see_through else [t]
+    return (1, 0) if any(v.i == verb.i for v in verbs) else None
+
+
+def _nearest_governing(sentence: Sequence[TimeMention], verb: Token | None) -> list[TimeMention]:
+    """The mentions of the nearest clause above the trigger's, reached by complement or coordination
+    links ("the army said on Monday that militants attacked"); none across a relative clause or a
+    sequencing "after/before" clause."""
+    if verb is None or not sentence:
+        return []
+    own = [(m, _mention_verb(m.span)) for m in sentence]
+    t = verb
+    for _ in range(len(verb.doc)):
+        if t.head.i == t.i or t.dep_ not in _GOVERNING_PATH:
+            return []
+        if t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _SEQUENCE_MARKS for c in t.children):
+            return []
+        t = t.head
+        here = [m for m, v in own if v is not None and v.i == t.i]
+        if here:
+            return here
+    return []
+
+
+def _date_prep(mention: TimeMention) -> str:
+    """The preposition that governs the mention itself ("since 2012"), not one that governs a noun
+    phrase the mention only modifies ("since 1990s operations")."""
+    root = mention.span.root
+    head = root.head
+    if head.i != root.i and head.i < mention.span.start and head.tag_ in ("IN", "TO", "RB"):
+        return head.lower_
+    return ""
+
+
+def _window_precision(ref: TimeRef) -> str:
+    if ref.precision in _WINDOW_PRECISION:
+        return _WINDOW_PRECISION[ref.precision]
+    if ref.precision == "duration" and ref.value:
+        if ref.value.startswith("PT"):
+            return "day"
+        return _UNIT_PRECISION.get(re.sub(r"^P[\dX.]*", "", ref.value), "year")
+    return ref.precision or "document"
+
+
+def _candidate(mention: TimeMention, sentence: Sequence[TimeMention], published: date | None,
+               tense: str) -> tuple[DateWindow, TimeMention | None] | None:
+    """The event window a mention gives, read through its preposition, and the range partner it used."""
+    ref = mention.ref
+    if ref.start_date is None or ref.end_date is None:
+        return None
+    partner: TimeMention | None = None
+    start: str | None = ref.start_date
+    end: str | None = ref.end_date
+    text = ref.text
+    pub = published.isoformat() if published else None
+    prep = _date_prep(mention)
+    if prep == "since":
+        end = pub
+    elif prep in ("by", "until", "till"):
+        start = pub if pub is not None and pub <= ref.end_date else None
+    elif prep == "before":
+        start, end = None, (date.fromisoformat(ref.start_date) - timedelta(days=1)).isoformat()
+    elif prep == "after":
+        start = (date.fromisoformat(ref.end_date) + timedelta(days=1)).isoformat()
+        end = pub if pub is not None and tense != "future" and pub >= start else None
+    elif prep in _RANGE_OPENERS:
+        doc = mention.span.doc
+        partner = next((o for o in sentence if o.ref.end_date and 0 < o.span.start - mention.span.end <= 3
+                        and doc[o.span.start - 1].lower_ in _RANGE_CLOSERS), None)
+        if partner is not None:
+            end = partner.ref.end_date
+            text = mention.span.doc.text[ref.start:partner.ref.end]
+    return DateWindow(text=text, start=start, end=end, precision=_window_precision(ref)), partner
+
+
+def _fallback(published: date | None) -> DateWindow:
+    iso = published.isoformat() if published else None
+    return DateWindow(text=None, start=iso, end=iso, precision="document")
+
+
+def _width(w: DateWindow) -> int:
+    if w.start is None or w.end is None:
+        return 100_000
+    return (date.fromisoformat(w.end) - date.fromisoformat(w.start)).days
+
+
+def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date | None) -> DateWindow:
+    """The date window of the event whose trigger is `trigger`, from the time mentions of its document.
+
+    First a mention attached to the trigger: inside its noun phrase (the closest wins), then on its own
+    clause verb (the finest window wins, then the nearest); else the dated mention of the nearest clause
+    that governs the trigger's; else publication ("document"). "since X" runs to publication, "by/until X"
+    from publication to X, "from X to Y" spans both.
+    """
+    published = _check_published(published)
+    verb = _governing_verb(trigger)
+    sent = trigger.sent
+    sentence = [m for m in mentions if m.span.doc is trigger.doc and sent.start <= m.span.start < sent.end]
+    if not sentence:
+        return _fallback(published)
+    tense = clause_tense(trigger)
+    ranked: list[tuple[int, int, int, int, DateWindow, int]] = []
+    partners: set[int] = set()
+    unresolved = False
+    attached_ids: set[int] = set()
+    for m in sentence:
+        attachment = _attachment(m, trigger, verb)
+        if attachment is None:
+            continue
+        level, steps = attachment
+        attached_ids.add(m.ref.start)
+        found = _candidate(m, sentence, published, tense)
+        if found is None:
+            unresolved = unresolved or m.anchor == "relative"
+            continue
+        window, partner = found
+        if partner is not None:
+            partners.add(partner.ref.start)
+        ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window, m.ref.start))
+    # The far end of a "from X to Y" range is not a date of its own.
+    ranked = [r for r in ranked if r[5] not in partners]
+    if ranked:
+        return min(ranked, key=lambda r: r[:4])[4]
+    if unresolved:
+        return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
+    above = _nearest_governing([m for m in sentence if m.ref.start not in attached_ids], verb)
+    governing = [found[0] for m in above if (found := _candidate(m, sentence, published, tense)) is not None]
+    if governing:
+        return min(governing, key=_width)
+    return _fallback(published)
