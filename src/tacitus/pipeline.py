@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from . import __version__
 from .coding.events import VERBAL_TYPES, EventCandidate, code_sentence
@@ -30,7 +30,7 @@ from .models import (
 )
 from .nlp import load_nlp
 from .resolve.actors import ActorRegistry, ActorResolver, document_actors
-from .resolve.dates import TimeMention, event_date, find_times
+from .resolve.dates import TimeMention, clause_tense, event_date, find_times
 from .resolve.gazetteer import Gazetteer
 from .resolve.magnitudes import Magnitude, find_magnitudes
 from .resolve.places import PlaceMention, event_place, resolve_places
@@ -39,8 +39,10 @@ from .resolve.places import PlaceMention, event_place, resolve_places
 # the state acted upon ("staged a mutiny against the Russian Defense Ministry" → Russia).
 MATERIAL_TYPES = frozenset({"ASSAULT", "COERCE", "MOBILIZE", "RETREAT", "PROTEST", "AID", "CONCEDE"})
 STATE_SECTORS = frozenset({"GOV", "MIL", "POL", "JUD", "LEG"})
-# Below this, an event is kept but flagged `low_confidence` in its context.
-CONFIDENCE_FLOOR = 0.35
+# Below CONFIDENCE_FLOOR an event is kept but flagged `low_confidence` in its context;
+# below DROP_FLOOR (a weak trigger with half its roles missing) it is not reported at all.
+CONFIDENCE_FLOOR = 0.45
+DROP_FLOOR = 0.3
 
 
 @dataclass
@@ -51,6 +53,9 @@ class _DocState:
     places: list[PlaceMention]
     resolver: ActorResolver
     focus_country: str | None
+    # (paragraph start, date) of the last sentence whose events had a date of their own.
+    previous_date: tuple[int, DateWindow] | None = None
+    seen_sentences: set[str] = field(default_factory=set)
 
 
 class Pipeline:
@@ -96,6 +101,10 @@ class Pipeline:
 
     # -- per sentence ---------------------------------------------------------------------
     def _code(self, state: _DocState, index: int, sent: Span) -> list[EventMention]:
+        text = sent.text.strip()
+        if text in state.seen_sentences:
+            return []  # boilerplate repeated on the page ("X is committed to …" twice)
+        state.seen_sentences.add(text)
         candidates = code_sentence(sent, self.lexicon)
         if not candidates:
             return []
@@ -110,14 +119,19 @@ class Pipeline:
             key = (event.type, _actor_key(event.source), _actor_key(event.target))
             if key not in out or out[key].confidence < event.confidence:
                 out[key] = event
-        return sorted(out.values(), key=lambda e: e.evidence.trigger_start or 0)
+        events = sorted(out.values(), key=lambda e: e.evidence.trigger_start or 0)
+        dated = [e.date for e in events if e.date is not None and e.date.precision not in {"document"}
+                 and e.date.start is not None]
+        if dated:
+            state.previous_date = (_paragraph_of(sent[0]), dated[-1])
+        return events
 
     def _resolve(self, state: _DocState, index: int, sent: Span, cand: EventCandidate,
                  magnitudes: Sequence[Magnitude]) -> EventMention | None:
         res = state.resolver
-        source = res.resolve_token(cand.source) if cand.source is not None else None
-        target = res.resolve_token(cand.target) if cand.target is not None else None
-        speaker = res.resolve_token(cand.speaker) if cand.speaker is not None else None
+        source = _resolve_role(res, cand.source)
+        target = _resolve_role(res, cand.target)
+        speaker = _resolve_role(res, cand.speaker)
         if source is not None and target is not None and _same_actor(source, target):
             target = None
         if source is None and target is None:
@@ -126,11 +140,12 @@ class Pipeline:
         status = cand.status
         if status == "claimed" and speaker is not None and speaker.sector == "MED":
             status = "asserted"  # a news agency reporting is the article's own voice
-        date = event_date(cand.trigger, state.times, state.article.published)
+        date = self._date(state, cand)
         location = self._location(state, cand, source, target)
-        if target is None and location is not None and entry.type in {"RETREAT", "MOBILIZE"} \
-                and location.precision == "country":
-            # Withdrawing from / deploying to a country acts on that country.
+        if target is None and location is not None and location.precision == "country" and (
+                entry.type in {"RETREAT", "MOBILIZE"} or entry.mode == "coup") and (
+                source is None or source.country != location.country or entry.mode == "coup"):
+            # Withdrawing from or deploying to a country, or a coup in it, acts on its state.
             target = ActorRef(text=location.text, name=location.name, country=location.country,
                               sector="GOV", id=location.country, start=location.start, end=location.end)
         killed = injured = quantity = None
@@ -147,6 +162,8 @@ class Pipeline:
         if cand.in_quote or (entry.type in VERBAL_TYPES and speaker is not None):
             quote = Quote(speaker, _quoted_text(sent) or sent.text.strip())
         confidence = _confidence(cand, source, target, location, date)
+        if confidence < DROP_FLOOR:
+            return None
         context = list(entry.context)
         if confidence < CONFIDENCE_FLOOR:
             context.append("low_confidence")
@@ -165,6 +182,26 @@ class Pipeline:
             confidence=round(confidence, 3),
         )
 
+    def _date(self, state: _DocState, cand: EventCandidate) -> DateWindow:
+        """The event's own date; else the date of the statement that reports it ("…," he said
+        last week); else, for a past event in a narrative paragraph, the date the previous
+        sentence established; else the publication date (precision "document")."""
+        published = state.article.published
+        date = event_date(cand.trigger, state.times, published)
+        if date.precision != "document":
+            return date
+        if cand.report_verb is not None:
+            said = event_date(cand.report_verb, state.times, published)
+            if said.precision != "document":
+                return said
+        if "past" in {clause_tense(cand.anchor), clause_tense(cand.trigger.sent.root)} \
+                and state.previous_date is not None:
+            prev_para, prev_date = state.previous_date
+            if prev_para == _paragraph_of(cand.trigger):
+                return DateWindow(text=prev_date.text, start=prev_date.start, end=prev_date.end,
+                                  precision=prev_date.precision)
+        return date
+
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,
                   target: ActorRef | None) -> PlaceRef | None:
         """Where it happened: a place in the event's own clause; else, for material events,
@@ -176,7 +213,12 @@ class Pipeline:
                 return mention.ref
         type_ = cand.entry.type
         if type_ in MATERIAL_TYPES:
-            for actor in (target, source) if type_ != "PROTEST" else (source,):
+            # The state acted upon; the actor's own state only for acts done at home (a
+            # protest, an arrest) — a force withdrawing or deploying is rarely in its own country.
+            actors = {"PROTEST": (source,), "COERCE": (target, source)}.get(type_, (target,))
+            if cand.entry.mode in {"coup", "mutiny"}:
+                actors = (target, source)  # seizing power at home
+            for actor in actors:
                 if actor is not None and actor.country and actor.country != "IGO" \
                         and actor.sector in STATE_SECTORS:
                     return self._country_place(actor.country, actor)
@@ -196,13 +238,37 @@ class Pipeline:
                         lat=entry.lat, lon=entry.lon, geonameid=entry.geonameid, precision="country")
 
 
+def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | None:
+    """The actor a role token names; when the phrase itself is no actor ("the work of the
+    Wagner Group", "its relationship with Russia", "a coalition of rebels"), the actor in its
+    "of" / "with" complement."""
+    if token is None:
+        return None
+    ref = resolver.resolve_token(token)
+    if ref is not None:
+        return ref
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ in {"of", "with"}:
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is not None:
+                ref = resolver.resolve_token(pobj)
+                if ref is not None:
+                    return ref
+    return None
+
+
+def _paragraph_of(token: Token) -> int:
+    text = token.doc.text
+    return text.rfind("\n\n", 0, token.idx)
+
+
 def _focus_country(places: Sequence[PlaceMention]) -> str | None:
     counts = Counter(p.ref.country for p in places if p.ref.country)
     if not counts:
         return None
     (top, n), *rest = counts.most_common(2)
     # Only an article that is clearly about one country has a focus.
-    return top if not rest or n >= 2 * rest[0][1] else None
+    return top if not rest or n >= 1.5 * rest[0][1] else None
 
 
 def _actor_key(actor: ActorRef | None) -> str:

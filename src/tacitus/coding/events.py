@@ -32,8 +32,12 @@ TARGET_PREPS: dict[str, tuple[str, ...]] = {
     "SUPPORT": ("for", "to"),
     "REQUEST": ("on", "to", "from", "upon"),
     "PROTEST": ("against",),
+    "ASSAULT": ("against", "on", "upon", "at", "into", "within", "toward", "towards"),
     "*": ("against", "on", "upon", "at", "toward", "towards", "into", "to", "with"),
 }
+# Types whose direct object is what is moved or given, not who is acted on ("withdrew its
+# troops from Mali", "deployed soldiers to the border").
+THEME_OBJECT_TYPES = frozenset({"RETREAT", "MOBILIZE"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "parataxis"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
@@ -50,6 +54,7 @@ class EventCandidate:
     target: Token | None = None
     status: str = "asserted"
     speaker: Token | None = None
+    report_verb: Token | None = None   # "said", whose date is the statement's
     in_quote: bool = False
     confidence: float = 0.5
     cues: list[str] = field(default_factory=list)
@@ -173,10 +178,17 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
     yield from found
 
 
+# Participles that work as prepositions ("following the coup", "including attacks").
+PREPOSITIONAL_PARTICIPLES = frozenset({"following", "including", "regarding", "concerning", "according",
+                                       "excluding", "involving", "during", "pending", "considering"})
+
+
 def _governing_verb(token: Token) -> Token | None:
     head = token
     while head.head.i != head.i:
         head = head.head
+        if head.lower_ in PREPOSITIONAL_PARTICIPLES:
+            continue
         if _is_verb(head) or head.pos_ == "AUX":
             return head
     return None
@@ -214,7 +226,14 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
                 if pobj is not None and pobj.i < verb.i:
                     return pobj
         return _subject(head, depth + 1)
-    if dep in {"conj", "advcl", "pcomp"}:
+    if dep == "pcomp" and head.dep_ == "prep" and head.head.i != head.i:
+        # "accused the ministry of ordering strikes", "stopped X from crossing": the object of
+        # the governing verb does the gerund.
+        obj = next((c for c in head.head.children if c.dep_ in {"dobj", "nsubjpass"}), None)
+        if obj is not None and head.lower_ in {"of", "from", "for"}:
+            return obj
+        return _subject(head.head, depth + 1)
+    if dep in {"conj", "advcl", "pcomp", "acomp", "oprd"}:
         return _subject(head, depth + 1)
     if dep in {"relcl", "acl"}:
         return head
@@ -226,40 +245,68 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
 def _pobj_for(token: Token, preps: tuple[str, ...]) -> Token | None:
     for child in token.children:
         if child.dep_ in {"prep", "prt", "agent"} and child.lower_ in preps:
-            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            pobj = next((c for c in child.children if c.dep_ in {"pobj", "pcomp"}), None)
             if pobj is not None:
                 return pobj
     return None
 
 
+def _target_preps(type_: str) -> tuple[str, ...]:
+    return TARGET_PREPS.get(type_, TARGET_PREPS["*"])
+
+
+def _adjectival_passive(cand: EventCandidate) -> Token | None:
+    """"X is committed to", "X was engaged in": a passive phrasal verb without an agent says
+    what its subject does; the subject is the source."""
+    verb = cand.anchor
+    if cand.entry.kind != "phrasal" or any(c.dep_ == "agent" for c in verb.children):
+        return None
+    return next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+
+
 def _verb_target(cand: EventCandidate) -> Token | None:
     verb, type_ = cand.anchor, cand.entry.type
     for child in verb.children:
-        if child.dep_ == "nsubjpass":
+        if child.dep_ == "nsubjpass" and _adjectival_passive(cand) is None:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head
             return child
-    for child in verb.children:
-        if child.dep_ in {"dobj", "dative"} and child.i != cand.trigger.i:
-            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                return verb.head
-            return child
+    words = {t.i for t in cand.tokens}
+    if type_ not in THEME_OBJECT_TYPES:
+        for child in verb.children:
+            if child.dep_ in {"dobj", "dative"} and child.i not in words and child.i != cand.trigger.i:
+                if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                    return verb.head
+                return child
     if cand.entry.kind == "phrasal":
         pobj = next((c for c in cand.tokens[1].children if c.dep_ == "pobj"), None)
         if pobj is not None:
             return pobj
-    if verb.dep_ == "relcl" and not any(c.dep_ in SUBJECT_DEPS for c in verb.children):
-        pass
-    return _pobj_for(verb, TARGET_PREPS.get(type_, TARGET_PREPS["*"]))
+    if cand.entry.kind == "light":
+        # "revoke its consent for the mission": the noun of the pair carries the target.
+        hit = _pobj_for(cand.tokens[-1], (*_target_preps(type_), "for", "of"))
+        if hit is not None:
+            return hit
+    return _pobj_for(verb, _target_preps(type_))
 
 
-def _noun_roles(cand: EventCandidate) -> tuple[Token | None, Token | None]:
+def _stance_prefixed(token: Token) -> bool:
+    """"pro-Russia rally", "anti-French protest": the modifier names a side, not the agent."""
+    doc = token.doc
+    if token.lower_ in {"pro", "anti"} or token.is_punct or token.text == "-":
+        return True
+    return token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 2].lower_ in {"pro", "anti"}
+
+
+def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token | None]:
     noun, type_ = cand.trigger, cand.entry.type
     agentive = type_ in AGENTIVE_NOUN_TYPES
+    words = {t.i for t in cand.tokens}
     source = target = None
     for child in noun.children:
         if child.dep_ == "poss" or (child.dep_ in {"compound", "amod"} and child.ent_type_ in
-                                    {"ORG", "GPE", "NORP", "PERSON"} and child not in cand.tokens):
+                                    {"ORG", "GPE", "NORP", "PERSON"} and child.i not in words
+                                    and child.pos_ in {"PROPN", "ADJ", "NOUN"} and not _stance_prefixed(child)):
             if agentive or child.dep_ != "poss":
                 source = source or child
             else:
@@ -267,38 +314,57 @@ def _noun_roles(cand: EventCandidate) -> tuple[Token | None, Token | None]:
     by = _pobj_for(noun, ("by",))
     if by is not None:
         source = by
+    if source is None and type_ in VERBAL_TYPES:
+        source = _pobj_for(noun, ("from",))  # "threats from the president"
     of = _pobj_for(noun, ("of",))
-    if of is not None:
+    if of is not None and noun.dep_ == "pobj" and noun.head.lower_ == "in" and not any(
+            c.dep_ == "det" for c in noun.children):
+        target = target or of  # "in support of Russia", "in protest of the law": X is acted upon
+    elif of is not None:
         if agentive and source is None:
             source = of
         elif not agentive:
             target = target or of
-    target = target or _pobj_for(noun, TARGET_PREPS.get(type_, TARGET_PREPS["*"]))
+    target = target or _pobj_for(noun, _target_preps(type_))
     between = _pobj_for(noun, ("between",))
     if between is not None:
         source = source or between
         target = target or next((c for c in between.children if c.dep_ == "conj"), None)
-    if source is None and cand.anchor.i != noun.i:
-        verb = cand.anchor
-        if noun.dep_ in {"dobj", "nsubjpass"} or noun.head.i == verb.i or cand.tokens[0].i == verb.i:
+    verb = cand.anchor
+    if verb.i == noun.i:
+        return source, target
+    if noun.dep_ in {"nsubj", "nsubjpass"} and noun.head.i == verb.i and verb.lemma_.lower() in lex.cue("occur"):
+        # "Protests erupted against the mission": the verb only says the event happened.
+        target = target or _pobj_for(verb, _target_preps(type_))
+        return source, target
+    if source is None:
+        # The event noun inside a clause: "staged a mutiny" (object), "waved flags during a
+        # rally" (the participants of the clause), conjoined nouns ("celebrations and a march").
+        node = noun
+        while node.dep_ == "conj" and node.head.i != node.i:
+            node = node.head
+        if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
             source = _subject(verb)
-            if noun.dep_ == "nsubjpass":
-                source = _pobj_for(verb, ("by",))
-        elif noun.dep_ == "pobj" and noun.head.head.i == verb.i and noun.head.lower_ in {"in", "during", "through"}:
+        elif node.dep_ == "nsubjpass" and node.head.i == verb.i:
+            source = _pobj_for(verb, ("by",))
+        elif node.dep_ == "pobj" and node.head.head.i == verb.i and node.head.lower_ in {"in", "during", "through",
+                                                                                       "at"}:
             source = _subject(verb)
     return source, target
 
 
-def assign_roles(cand: EventCandidate) -> None:
+def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
     if cand.trigger.i == cand.anchor.i:  # verb trigger
-        cand.source = _subject(cand.anchor)
+        cand.source = _adjectival_passive(cand) or _subject(cand.anchor)
         cand.target = _verb_target(cand)
+        if cand.entry.lemma in lex.cue("patient") or any(k in lex.cue("patient") for k in verb_keys(cand.anchor)):
+            cand.source, cand.target = None, cand.target or cand.source
     elif cand.tokens[0].i == cand.anchor.i:  # light verb + event noun
         cand.source = _subject(cand.anchor)
-        _, noun_target = _noun_roles(cand)
+        _, noun_target = _noun_roles(cand, lex)
         cand.target = noun_target or _verb_target(cand)
     else:
-        cand.source, cand.target = _noun_roles(cand)
+        cand.source, cand.target = _noun_roles(cand, lex)
     if cand.source is not None and cand.target is not None and cand.source.i == cand.target.i:
         cand.target = None
 
@@ -311,18 +377,28 @@ def _aux_lemmas(verb: Token) -> set[str]:
 
 
 def _inside_quote(token: Token, sent: Span) -> bool:
-    before = sent.doc.text[sent.start_char:token.idx]
+    # Count quote marks from the start of the paragraph: a quote often runs over sentences.
+    text = sent.doc.text
+    para = text.rfind("\n", 0, sent.start_char) + 1
+    before = text[para:token.idx]
     return sum(before.count(q) for q in QUOTE_CHARS) % 2 == 1
 
 
-def _reporting_speaker(sent: Span, lex: Lexicon) -> Token | None:
-    """The speaker of a quote sentence: subject of its reporting verb ("…," Miller said)."""
+def is_keyword_list(sent: Span) -> bool:
+    """Image keyword lines scraped with an article ("Mali, protesters, wave, flags") are not prose."""
+    words = [t for t in sent if not t.is_punct and not t.is_space]
+    commas = sum(t.text == "," for t in sent)
+    return commas >= 3 and commas >= 0.4 * len(words)
+
+
+def _reporting_verb(sent: Span, lex: Lexicon) -> tuple[Token, Token] | None:
+    """The reporting verb of a quote sentence and its subject ("…," Miller said)."""
     report = lex.cue("report")
     for tok in sent:
         if _is_verb(tok) and tok.lemma_.lower() in report and not _inside_quote(tok, sent):
             subj = next((c for c in tok.children if c.dep_ in SUBJECT_DEPS), None)
             if subj is not None:
-                return subj
+                return tok, subj
     return None
 
 
@@ -366,6 +442,9 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
     # Walk up through governing clauses: "vowed [Wagner would continue]", "called on X [to exit]".
     node, hops = anchor, 0
     while node.head.i != node.i and node.dep_ in CLAUSE_DEPS and hops < 4:
+        if node.dep_ in {"advcl", "relcl", "acl"} and any(c.dep_ in SUBJECT_DEPS | {"nsubjpass"}
+                                                        for c in node.children):
+            break  # "after the group staged a mutiny": a clause with its own subject keeps its own status
         gov = node.head
         lemma = gov.lemma_.lower()
         hops += 1
@@ -374,6 +453,7 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             if override in STATUSES:
                 if lemma in report:
                     cand.speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
+                    cand.report_verb = gov
                 cand.status = override
                 return
             gov_neg = any(c.dep_ == "neg" for c in gov.children) or lemma in negation
@@ -389,6 +469,7 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             if lemma in report:
                 speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
                 cand.speaker = speaker
+                cand.report_verb = gov
                 if conditional:
                     cand.status = "planned"
                 elif cand.status == "asserted" and cand.entry.type not in VERBAL_TYPES:
@@ -409,7 +490,9 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
         cand.status = "hypothetical"
     cand.in_quote = _inside_quote(trigger, sent)
     if cand.in_quote and cand.speaker is None:
-        cand.speaker = _reporting_speaker(sent, lex)
+        found = _reporting_verb(sent, lex)
+        if found is not None:
+            cand.report_verb, cand.speaker = found
         if (cand.status == "asserted" and cand.entry.type not in VERBAL_TYPES
                 and cand.speaker is not None and cand.source is not None
                 and cand.source.lower_ not in {"we", "i", "our"}):
@@ -420,9 +503,11 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
 
 def code_sentence(sent: Span, lex: Lexicon) -> list[EventCandidate]:
     """All event candidates of one sentence, with roles and status, before resolution."""
+    if is_keyword_list(sent):
+        return []
     out = []
     for cand in find_triggers(sent, lex):
-        assign_roles(cand)
+        assign_roles(cand, lex)
         assign_status(cand, lex)
         if cand.in_quote and cand.source is not None and cand.source.lower_ in {"we", "i", "our"}:
             cand.source = cand.speaker or cand.source

@@ -154,6 +154,8 @@ class ActorRegistry:
         """Exact spelling first (so "US" is not "us"), then case/accent-insensitive for
         multi-word names only."""
         hits = self._by_alias.get(text)
+        if not hits and "." in text and not text.endswith("."):
+            hits = self._by_alias.get(text + ".")  # "U.S" written without its final period
         if not hits and (" " in text.strip() or len(text) > 4):
             hits = self._by_fold.get(fold(text))
         if not hits:
@@ -239,9 +241,12 @@ def noun_phrase(token: Token) -> Span:
 
 @dataclass
 class _Context:
-    people: list[ActorRef] = field(default_factory=list)
-    orgs: list[ActorRef] = field(default_factory=list)
-    groups: list[ActorRef] = field(default_factory=list)
+    """Antecedents by kind, as (character offset, actor): a pronoun takes the nearest one
+    before it, whatever order the mentions were resolved in."""
+
+    people: list[tuple[int, ActorRef]] = field(default_factory=list)
+    orgs: list[tuple[int, ActorRef]] = field(default_factory=list)
+    groups: list[tuple[int, ActorRef]] = field(default_factory=list)
 
 
 class ActorResolver:
@@ -271,12 +276,13 @@ class ActorResolver:
         if ref.id and ref.id.startswith("anaphor"):
             return
         head = span.root
+        at = span.start_char
         if any(e.label_ == "PERSON" for e in span.ents):
-            self._ctx.people.append(ref)
-        elif ref.sector and ref.sector not in {"CVL", "PRO"} and ref.country != ref.id:
-            self._ctx.orgs.append(ref)
+            self._ctx.people.append((at, ref))
+        elif ref.sector and ref.sector not in {"CVL", "PRO", "MED"} and ref.country != ref.id:
+            self._ctx.orgs.append((at, ref))
         if head.tag_ in {"NNS", "NNPS"} or ref.sector in {"MIL", "PKO", "REB", "INS", "PRO", "CVL"}:
-            self._ctx.groups.append(ref)
+            self._ctx.groups.append((at, ref))
 
     def _ref(self, span: Span, entry: ActorEntry | None = None, *, name: str | None = None,
              country: str | None = None, sector: str | None = None) -> ActorRef:
@@ -313,7 +319,7 @@ class ActorResolver:
             return self._ref(span, entry, country=country)
 
         # 3. A person or organisation name with a country and a role around it: learn it.
-        names = [e for e in span.ents if e.label_ in {"PERSON", "ORG"}]
+        names = [e for e in self._head_names(span) if e.label_ in {"PERSON", "ORG"}]
         if names:
             name = names[-1]
             country = role_country or self._country_in_appositive(head)
@@ -328,7 +334,20 @@ class ActorResolver:
                 return self._ref(span, learned_entry, name=learned_entry.name)
             return self._ref(span, None, name=name.text)
 
-        # 4. Countries by demonym or capital ("Russian forces", "Bamako said").
+        # 4. A group noun owned by an actor takes the owner's affiliation ("the
+        #    organization's fighters", "Wagner's men", "Mali's army").
+        owner = next((c for c in head.children if c.dep_ == "poss"), None)
+        if owner is not None and role_kind == "group":
+            owner_ref = self.resolve(noun_phrase(owner))
+            if owner_ref is not None:
+                if owner_ref.id and owner_ref.id == owner_ref.country:  # a state: keep the role
+                    return self._ref(span, None, name=f"{owner_ref.name} ({role_sector or 'GOV'})",
+                                     country=owner_ref.country, sector=role_sector or "GOV")
+                return ActorRef(text=span.text, name=owner_ref.name, country=owner_ref.country,
+                                sector=owner_ref.sector, id=owner_ref.id, start=span.start_char,
+                                end=span.end_char)
+
+        # 5. Countries by demonym or capital ("Russian forces", "Bamako said").
         if role_country or role_sector:
             country_entry = reg.entries.get(role_country) if role_country else None
             name = country_entry.name if country_entry else span.text
@@ -338,8 +357,16 @@ class ActorResolver:
                              sector=role_sector or ("GOV" if role_country else None))
         return None
 
+    @staticmethod
+    def _head_names(span: Span) -> list[Span]:
+        """Names that are the phrase's head or modify it ("U.N. mission", "MINUSMA chief"),
+        not a possessor or complement ("MINUSMA's roles" is not MINUSMA)."""
+        root = span.root
+        return [e for e in span.ents if e.start <= root.i < e.end or (
+            e.root.head.i == root.i and e.root.dep_ in {"compound", "appos", "nmod", "flat"})]
+
     def _entity_entry(self, span: Span) -> ActorEntry | None:
-        for ent in sorted(span.ents, key=len, reverse=True):
+        for ent in sorted(self._head_names(span), key=len, reverse=True):
             entry = self.registry.by_alias(ent.text)
             if entry is not None:
                 return entry
@@ -412,12 +439,16 @@ class ActorResolver:
         return None
 
     def _antecedent(self, span: Span, kind: str) -> ActorRef | None:
-        pool = {"person": self._ctx.people, "org": self._ctx.orgs, "group": self._ctx.groups}[kind]
-        if not pool and kind == "group":
-            pool = self._ctx.orgs
-        if not pool:
+        pools = {"person": [self._ctx.people], "org": [self._ctx.orgs, self._ctx.groups],
+                 "group": [self._ctx.groups, self._ctx.orgs]}[kind]
+        prior = None
+        for pool in pools:
+            before = [(at, ref) for at, ref in pool if at < span.start_char]
+            if before:
+                prior = max(before, key=lambda p: p[0])[1]
+                break
+        if prior is None:
             return None
-        prior = pool[-1]
         return ActorRef(text=span.text, name=prior.name, country=prior.country, sector=prior.sector,
                         id=prior.id, start=span.start_char, end=span.end_char)
 

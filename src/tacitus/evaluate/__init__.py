@@ -1,0 +1,1 @@
+"""Evaluation against gold data (the seed article, tests/gold/, later the shared gold sets)."""
