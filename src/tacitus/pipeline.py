@@ -29,7 +29,7 @@ from .models import (
     content_id,
 )
 from .nlp import load_nlp
-from .resolve.actors import ActorRegistry, ActorResolver, document_actors
+from .resolve.actors import ActorRegistry, ActorResolver, document_actors, noun_phrase
 from .resolve.dates import TimeMention, clause_tense, event_date, find_times
 from .resolve.gazetteer import Gazetteer
 from .resolve.magnitudes import Magnitude, find_magnitudes
@@ -131,11 +131,13 @@ class Pipeline:
         res = state.resolver
         source = _resolve_role(res, cand.source)
         target = _resolve_role(res, cand.target)
+        if cand.weak_target and not _known(target):
+            target = None
         speaker = _resolve_role(res, cand.speaker)
         if source is not None and target is not None and _same_actor(source, target):
             target = None
-        if source is None and target is None:
-            return None
+        if not (_known(source) or _known(target)):
+            return None  # an event needs at least one participant we can name
         entry = cand.entry
         status = cand.status
         if status == "claimed" and speaker is not None and speaker.sector == "MED":
@@ -212,6 +214,14 @@ class Pipeline:
             if mention is not None:
                 return mention.ref
         type_ = cand.entry.type
+        # A deployment's place is where it goes, a withdrawal's where it leaves.
+        moves = {"MOBILIZE": ("to", "into"), "AID": ("to", "into"), "RETREAT": ("from", "out")}.get(type_)
+        if moves:
+            heads = {cand.trigger.i, cand.anchor.i}
+            for p in state.places:
+                prep = p.span.root.head
+                if p.span.root.dep_ == "pobj" and prep.lower_ in moves and prep.head.i in heads:
+                    return p.ref
         if type_ in MATERIAL_TYPES:
             # The state acted upon; the actor's own state only for acts done at home (a
             # protest, an arrest) — a force withdrawing or deploying is rarely in its own country.
@@ -254,7 +264,16 @@ def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | No
                 ref = resolver.resolve_token(pobj)
                 if ref is not None:
                     return ref
+    if token.pos_ in {"NOUN", "PROPN"} and not token.like_num:
+        # Not a known actor, but what the text names is still the participant ("the camp",
+        # "a supply convoy", "the Galaxy Leader"): keep its words, unresolved.
+        phrase = noun_phrase(token)
+        return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
+
+
+def _known(actor: ActorRef | None) -> bool:
+    return actor is not None and bool(actor.country or actor.sector or actor.id)
 
 
 def _paragraph_of(token: Token) -> int:
@@ -294,7 +313,7 @@ def _quoted_text(sent: Span) -> str | None:
 def _confidence(cand: EventCandidate, source: ActorRef | None, target: ActorRef | None,
                 location: PlaceRef | None, date: DateWindow | None) -> float:
     score = cand.entry.prior
-    score *= 0.55 + 0.25 * (source is not None) + 0.2 * (target is not None)
+    score *= 0.55 + 0.25 * _known(source) + 0.1 * (target is not None) + 0.1 * _known(target)
     if cand.trigger.i != cand.anchor.i and cand.tokens[0].i != cand.anchor.i:
         score *= 0.9  # a bare event noun says less about who did it than a verb
     if date is not None and date.precision != "document":

@@ -56,6 +56,7 @@ class EventCandidate:
     speaker: Token | None = None
     report_verb: Token | None = None   # "said", whose date is the statement's
     in_quote: bool = False
+    weak_target: bool = False   # the target is kept only if it resolves to a known actor
     confidence: float = 0.5
     cues: list[str] = field(default_factory=list)
 
@@ -137,7 +138,7 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
         children = list(tok.children)
         hit: tuple[TriggerEntry, list[Token]] | None = None
         for child in children:
-            if child.dep_ in {"prt", "prep", "advmod"}:
+            if child.dep_ in {"prt", "prep", "advmod"} and child.i > tok.i:
                 pair = next(((k, child.lower_) for k in bare if (k, child.lower_) in lex.phrasal), None)
                 if pair:
                     hit = (_best(lex.phrasal[pair]), [tok, child])
@@ -287,7 +288,12 @@ def _verb_target(cand: EventCandidate) -> Token | None:
         hit = _pobj_for(cand.tokens[-1], (*_target_preps(type_), "for", "of"))
         if hit is not None:
             return hit
-    return _pobj_for(verb, _target_preps(type_))
+    hit = _pobj_for(verb, _target_preps(type_))
+    if hit is None and cand.entry.kind == "light":
+        # "expel the ambassador": the pair's own object is the target when it names an actor.
+        cand.weak_target = True
+        return cand.tokens[-1]
+    return hit
 
 
 def _stance_prefixed(token: Token) -> bool:
@@ -425,6 +431,22 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             if child.dep_ == "amod" and word in hypothetical:
                 cand.status = "hypothetical"
                 cand.cues.append(word)
+    if trigger.i != anchor.i and trigger.dep_ in {"dobj", "xcomp"} and trigger.head.i == anchor.i:
+        # "discussed a ceasefire", "demanded the withdrawal", "denied the attack"
+        for key in verb_keys(anchor):
+            override = lex.cue_status.get(key)
+            if override in STATUSES and key not in report:
+                cand.status = override
+                return
+            if key in demand:
+                cand.status = "demanded"
+                return
+            if key in plan:
+                cand.status = "planned"
+                return
+            if key in negation:
+                cand.status = "negated"
+                return
     aux = _aux_lemmas(anchor)
     if aux & {"will", "shall", "'ll", "wo"}:
         cand.status = "planned"

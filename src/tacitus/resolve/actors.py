@@ -303,10 +303,13 @@ class ActorResolver:
         head = span.root
         # 1. Pronouns and "the group" refer back to the last fitting actor.
         if len(span) == 1 and head.lower_ in _ANAPHORS:
-            return self._antecedent(span, _ANAPHORS[head.lower_])
+            return self._bound_speaker(span) or self._antecedent(span, _ANAPHORS[head.lower_])
         if head.lemma_.lower() in _GROUP_HEADS and len(span) == 1 and any(
                 c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in head.children):
-            return self._antecedent(span, "org")
+            prior = self._antecedent(span, "org")
+            if prior is not None:
+                return prior
+            # "The militia attacked …" with nothing named before: the role noun still says who.
 
         # 2. The whole phrase, or the named entity inside it, is in the registry.
         entry = reg.by_alias(span.text) or self._entity_entry(span)
@@ -437,6 +440,27 @@ class ActorResolver:
                 if country:
                     return country
         return None
+
+    def _bound_speaker(self, span: Span) -> ActorRef | None:
+        """"The army said it had sent reinforcements": a pronoun subject of a reported clause
+        is the reporter."""
+        token = span.root
+        if token.dep_ not in {"nsubj", "nsubjpass"} or token.lower_ not in {"it", "he", "she", "they"}:
+            return None
+        clause = token.head
+        if clause.dep_ != "ccomp" or clause.head.i == clause.i:
+            return None
+        speaker = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
+        if speaker is None or speaker.i == token.i or speaker.lower_ in _ANAPHORS:
+            return None
+        plural = speaker.tag_ in {"NNS", "NNPS"}
+        if (token.lower_ == "they") != plural and token.lower_ != "they":
+            return None
+        ref = self.resolve(noun_phrase(speaker))
+        if ref is None:
+            return None
+        return ActorRef(text=span.text, name=ref.name, country=ref.country, sector=ref.sector, id=ref.id,
+                        start=span.start_char, end=span.end_char)
 
     def _antecedent(self, span: Span, kind: str) -> ActorRef | None:
         pools = {"person": [self._ctx.people], "org": [self._ctx.orgs, self._ctx.groups],
