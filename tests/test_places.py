@@ -32,14 +32,33 @@ GEORGIA = GeoEntry(614540, "Georgia", "GEO", 42.32, 43.36, 3_700_000, "country",
 GEORGIA_STATE = GeoEntry(0, "Georgia", "USA", 33.1, -83.65, 0, "admin1", "Georgia")
 ATLANTA = GeoEntry(4180439, "Atlanta", "USA", 33.749, -84.38798, 500_000, "city", "Georgia")
 WASHINGTON = GeoEntry(4140963, "Washington", "USA", 38.89511, -77.03637, 689_545, "city", None)
+# Regions and the traps of real alternate names, on made-up towns: a continent's name ("Africa" for
+# Mahdia), an acronym's lower-case twin ("Ai"), a translation ("White House" for Casablanca), a word
+# ("Transit"), a spelling ("Dakkar" for Dakar).
+AFRICA = GeoEntry(6255146, "Africa", None, 7.19, 21.09, 1_031_833_000, "region", None, ("MLI", "SEN"))
+SAHEL = GeoEntry(6255150, "Sahel", None, 14.5, 2.0, 0, "region", None, ("MLI", "SEN"))
+SAHEL_MLI = GeoEntry(0, "Sahel", "MLI", 14.9, -1.5, 0, "admin1", "Sahel")
+SOUTH_SEN = GeoEntry(0, "South", "SEN", 12.9, -15.6, 0, "admin1", "South")
+MAHDIA = GeoEntry(900010, "Mahdia", "SEN", 13.5, -15.0, 50_000, "city", None)
+BAXTER = GeoEntry(900011, "Baxter", "USA", 46.34, -94.29, 8_000, "city", None)
+KASBAH = GeoEntry(900012, "Kasbah", "SEN", 14.0, -16.9, 3_000_000, "city", None)
+DARA_SALAM = GeoEntry(900013, "Dara Salam", "SEN", 14.1, -15.9, 5_000, "city", "Sine")
+SUMMIT = GeoEntry(900014, "Summit", "USA", 40.7, -74.4, 22_000, "city", None)
+DEJ = GeoEntry(900015, "Dej", "SEN", 14.3, -16.0, 38_000, "city", None)
+NDIOSMONE = GeoEntry(900016, "Ndiosmone", "SEN", 14.4, -16.2, 30_000, "city", None)
+TIVAOUANE = GeoEntry(900017, "Tivaouane", "SEN", 14.95, -16.82, 300_000, "city", None)
+TIVAOUANE_USA = GeoEntry(900018, "New Tiva", "USA", 40.0, -80.0, 40_000, "city", None)
 
 
 @pytest.fixture(scope="module")
 def small() -> Gazetteer:
     return Gazetteer.from_entries(
         [MALI, SENEGAL, USA, KORA_REGION, KORA, DARA_MLI, DARA_SEN, SINE, DAKAR, MALI_TOWN, CONGRESS,
-         WASHINGTON, GEORGIA, GEORGIA_STATE, ATLANTA],
-        alternates={4140963: ["D.C.", "Washington D.C."]},
+         WASHINGTON, GEORGIA, GEORGIA_STATE, ATLANTA, AFRICA, SAHEL, SAHEL_MLI, SOUTH_SEN, MAHDIA, BAXTER,
+         KASBAH, DARA_SALAM, SUMMIT, DEJ, NDIOSMONE, TIVAOUANE, TIVAOUANE_USA],
+        alternates={4140963: ["D.C.", "Washington D.C."], 6252001: ["US", "U.S."], 900010: ["Africa"],
+                    900011: ["Ai"], 900012: ["White House"], 900015: ["Des"], 900016: ["Transit"],
+                    2253354: ["Dakkar"], 900018: ["Tivaouane"]},
         demonyms={"MLI": ["Malian", "Malians"], "SEN": ["Senegalese"]},
         capitals=[2253354, 4140963],
     )
@@ -50,11 +69,13 @@ _NO_SPACE_BEFORE = {",", ".", ")", "'s"}
 
 
 def parse(spec: str) -> Doc:
-    """A hand-built parse, one token per line: `word POS dep head [ENT]`, heads 0-based."""
+    """A hand-built parse, one token per line: `word POS dep head [ENT]`, heads 0-based; a token with
+    the dep `hyph` is a hyphen written without spaces ("Kora-controlled")."""
     rows = [line.split() for line in spec.strip().splitlines()]
     words = [r[0] for r in rows]
+    glued = {i for i, r in enumerate(rows) if r[2] == "hyph"}
     spaces = [i + 1 < len(words) and words[i + 1] not in _NO_SPACE_BEFORE and words[i] != "("
-              for i in range(len(words))]
+              and i not in glued and i + 1 not in glued for i in range(len(words))]
     ents: list[str] = []
     for i, r in enumerate(rows):
         label = r[4] if len(r) > 4 else None
@@ -261,6 +282,298 @@ Mali PROPN conj 3 GPE
     assert all(m.locative for m in mentions)  # "Mali" is locative through the conjunction
 
 
+# ----- regions ----------------------------------------------------------------------------------------
+
+def test_a_continent_beats_a_town_that_has_its_name(small: Gazetteer) -> None:
+    doc = parse("""
+Most ADJ nsubj 1
+are AUX ROOT 1
+in ADP prep 1
+Africa PROPN pobj 2 LOC
+. PUNCT punct 1
+""")
+    for hint in ((), ("SEN",)):  # not even in a Senegal story is it the Senegalese town
+        africa = one(resolve_places(doc, small, hint), "Africa")
+        assert (africa.ref.name, africa.ref.country, africa.ref.precision) == ("Africa", None, "region")
+        assert (africa.ref.geonameid, africa.ref.lat, africa.ref.lon) == (6255146, 7.19, 21.09)
+
+
+RAIDS_ACROSS_THE_SAHEL = """
+Raids NOUN nsubj 1
+spread VERB ROOT 1
+across ADP prep 1
+the DET det 4
+Sahel PROPN pobj 2 LOC
+. PUNCT punct 1
+"""
+
+
+def test_a_region_beats_an_admin_unit_of_its_name(small: Gazetteer) -> None:
+    for hint in ((), ("MLI",)):
+        sahel = one(resolve_places(parse(RAIDS_ACROSS_THE_SAHEL), small, hint), "Sahel")
+        assert (sahel.ref.country, sahel.ref.precision, sahel.ref.admin1) == (None, "region", None)
+        assert sahel.locative
+
+
+def test_a_qualifier_picks_the_admin_unit_for_every_mention(small: Gazetteer) -> None:
+    doc = parse("""
+Gunmen NOUN nsubj 1
+struck VERB ROOT 1
+Sahel PROPN dobj 1 GPE
+, PUNCT punct 2
+Mali PROPN appos 2 GPE
+. PUNCT punct 1
+The DET det 7
+Sahel PROPN nsubj 8 LOC
+saw VERB ROOT 8
+raids NOUN dobj 8
+. PUNCT punct 8
+""")
+    sahels = [m for m in resolve_places(doc, small) if m.span.text == "Sahel"]
+    assert [(m.ref.country, m.ref.precision) for m in sahels] == [("MLI", "admin1"), ("MLI", "admin1")]
+
+
+def test_a_possessive_country_qualifies_a_region(small: Gazetteer) -> None:
+    doc = parse("""
+Fighting NOUN nsubj 1
+spread VERB ROOT 1
+in ADP prep 1
+Mali PROPN poss 6 GPE
+'s PART case 3
+Sahel PROPN compound 6 LOC
+region NOUN pobj 2
+. PUNCT punct 1
+""")
+    mentions = resolve_places(doc, small)
+    assert [(m.span.text, m.ref.country, m.ref.precision) for m in mentions] == [
+        ("Mali", "MLI", "country"), ("Sahel", "MLI", "admin1")]
+
+
+def test_a_region_inside_an_organisation_name_is_no_place(small: Gazetteer) -> None:
+    doc = parse("""
+The DET det 2
+Sahel PROPN compound 2 LOC
+Alliance PROPN nsubj 3
+met VERB ROOT 3
+in ADP prep 3
+Dakar PROPN pobj 4 GPE
+. PUNCT punct 3
+""")
+    assert [m.span.text for m in resolve_places(doc, small)] == ["Dakar"]
+
+
+def test_compass_words_are_directions_unless_an_admin_word_follows(small: Gazetteer) -> None:
+    bare = parse("""
+Clashes NOUN nsubj 1
+erupted VERB ROOT 1
+in ADP prep 1
+the DET det 4
+South PROPN pobj 2 LOC
+. PUNCT punct 1
+""")
+    assert resolve_places(bare, small, country_hint=["SEN"]) == []
+    region = parse("""
+Clashes NOUN nsubj 1
+erupted VERB ROOT 1
+in ADP prep 1
+the DET det 5
+South PROPN compound 5 LOC
+region NOUN pobj 2
+. PUNCT punct 1
+""")
+    south = one(resolve_places(region, small, country_hint=["SEN"]), "South")
+    assert (south.ref.country, south.ref.precision) == ("SEN", "admin1")
+
+
+# ----- acronyms and alternate names ------------------------------------------------------------------
+
+def test_an_acronym_is_no_town_with_that_alternate_name(small: Gazetteer) -> None:
+    doc = parse("""
+The DET det 1
+paper NOUN nsubj 2
+invested VERB ROOT 2
+in ADP prep 2
+AI PROPN pobj 3 GPE
+. PUNCT punct 2
+""")
+    assert resolve_places(doc, small, country_hint=["USA"]) == []
+    doc = parse("""
+Troops NOUN nsubj 4
+from ADP prep 0
+the DET det 3
+US PROPN pobj 1 GPE
+arrived VERB ROOT 4
+in ADP prep 4
+Dakar PROPN pobj 5 GPE
+. PUNCT punct 4
+""")
+    mentions = resolve_places(doc, small)
+    assert [(m.span.text, m.ref.country, m.ref.precision) for m in mentions] == [
+        ("US", "USA", "country"), ("Dakar", "SEN", "point")]
+
+
+def test_a_dateline_in_capitals_is_read_without_case(small: Gazetteer) -> None:
+    doc = parse("""
+DARA PROPN nsubj 5
+, PUNCT punct 0
+Senegal PROPN appos 0 GPE
+- PUNCT punct 5
+Troops NOUN nsubj 5
+arrived VERB ROOT 5
+. PUNCT punct 5
+""")
+    dara = one(resolve_places(doc, small), "DARA")  # four capitals, yet no acronym here
+    assert dara.ref.geonameid == 900003
+
+
+def test_alternate_names_count_less_than_own_names(small: Gazetteer) -> None:
+    doc = parse(CLASHES_IN_DARA.replace("Dara", "Tivaouane"))
+    # The US town that also answers to the name is in focus; the town of that very name still wins.
+    tivaouane = one(resolve_places(doc, small, country_hint=["USA"]), "Tivaouane")
+    assert tivaouane.ref.geonameid == 900017
+
+
+def test_a_weak_tag_on_another_name_of_a_town_is_no_place(small: Gazetteer) -> None:
+    def sales_fell_in(name: str, label: str) -> Doc:
+        return parse(f"""
+Sales NOUN nsubj 1
+fell VERB ROOT 1
+in ADP prep 1
+{name} PROPN pobj 2 {label}
+. PUNCT punct 1
+""")
+
+    # "Transit" is among a town's names but reads as no spelling of "Ndiosmone"; "Dakkar" does.
+    assert resolve_places(sales_fell_in("Transit", "ORG"), small, country_hint=["SEN"]) == []
+    dakar = one(resolve_places(sales_fell_in("Dakkar", "PERSON"), small), "Dakkar")
+    assert dakar.ref.geonameid == 2253354
+    # Lower case is no name, whatever the tagger says.
+    assert resolve_places(sales_fell_in("des", "ORG"), small, country_hint=["SEN"]) == []
+
+
+def test_a_name_that_takes_the_is_no_town(small: Gazetteer) -> None:
+    doc = parse("""
+Officials NOUN nsubjpass 2
+were AUX auxpass 2
+invited VERB ROOT 2
+to ADP prep 2
+the DET det 6
+White PROPN compound 6 ORG
+House PROPN pobj 3 ORG
+. PUNCT punct 2
+""")
+    assert resolve_places(doc, small) == []
+
+
+# ----- names that are no places ------------------------------------------------------------------------
+
+def test_a_person_surname_is_no_place_unless_located(small: Gazetteer) -> None:
+    doc = parse("""
+Minister NOUN compound 2
+Aliou PROPN compound 2 PERSON
+Kora PROPN nsubj 3 PERSON
+said VERB ROOT 3
+Kora PROPN nsubj 6 GPE
+would AUX aux 6
+travel VERB ccomp 3
+to ADP prep 6
+Dakar PROPN pobj 7 GPE
+. PUNCT punct 3
+""")
+    assert [m.span.text for m in resolve_places(doc, small)] == ["Dakar"]
+
+
+def test_a_hyphenated_actor_is_no_place(small: Gazetteer) -> None:
+    doc = parse("""
+Troops NOUN nsubj 1
+fought VERB ROOT 1
+in ADP prep 1
+Kora PROPN npadvmod 5 ORG
+- PUNCT hyph 5
+controlled VERB amod 6
+areas NOUN pobj 2
+. PUNCT punct 1
+""")
+    assert doc.text.startswith("Troops fought in Kora-controlled areas")
+    assert resolve_places(doc, small) == []
+
+
+def test_an_actor_modifying_a_noun_is_no_place(small: Gazetteer) -> None:
+    administration = parse("""
+Officials NOUN nsubj 1
+served VERB ROOT 1
+in ADP prep 1
+the DET det 5
+Kora PROPN compound 5 PERSON
+administration NOUN pobj 2
+. PUNCT punct 1
+""")
+    assert resolve_places(administration, small) == []
+    according = parse("""
+Five NUM nsubj 1
+died VERB ROOT 1
+, PUNCT punct 1
+according VERB prep 1
+to ADP prep 3
+Kora PROPN pobj 4
+. PUNCT punct 1
+""")
+    assert resolve_places(according, small) == []
+    summit = parse("""
+Leaders NOUN nsubj 1
+met VERB ROOT 1
+at ADP prep 1
+the DET det 5
+Dakar PROPN compound 5 GPE
+Summit PROPN pobj 2
+. PUNCT punct 1
+""")
+    assert [m.span.text for m in resolve_places(summit, small, country_hint=["USA"])] == ["Dakar"]
+
+
+def test_a_name_longer_than_its_entity(small: Gazetteer) -> None:
+    doc = parse("""
+Troops NOUN nsubj 1
+arrived VERB ROOT 1
+in ADP prep 1
+Dara PROPN compound 4 GPE
+Salam PROPN pobj 2
+. PUNCT punct 1
+""")
+    mentions = resolve_places(doc, small)
+    assert [(m.span.text, m.ref.geonameid) for m in mentions] == [("Dara Salam", 900013)]
+    assert doc.text[mentions[0].ref.start:mentions[0].ref.end] == "Dara Salam"
+
+
+def test_a_town_qualified_by_its_country_is_the_town(small: Gazetteer) -> None:
+    doc = parse("""
+Gunmen NOUN nsubj 1
+attacked VERB ROOT 1
+Kora PROPN dobj 1 GPE
+, PUNCT punct 2
+Mali PROPN appos 2 GPE
+. PUNCT punct 1
+""")
+    kora = one(resolve_places(doc, small), "Kora")
+    assert (kora.ref.geonameid, kora.ref.precision) == (900001, "point")
+
+
+def test_a_list_is_no_town_and_its_region(small: Gazetteer) -> None:
+    doc = parse("""
+Offices NOUN nsubj 1
+opened VERB ROOT 1
+in ADP prep 1
+Dara PROPN pobj 2 GPE
+, PUNCT punct 3
+Kora PROPN conj 3 GPE
+and CCONJ cc 5
+Dakar PROPN conj 5 GPE
+. PUNCT punct 1
+""")
+    # Without "and Dakar", "Dara, Kora" would be the Dara of the Kora region.
+    assert one(resolve_places(doc, small), "Dara").ref.geonameid == 900003
+
+
 # ----- event_place ------------------------------------------------------------------------------------
 
 def test_event_place_in_the_trigger_clause(small: Gazetteer) -> None:
@@ -398,6 +711,29 @@ def test_real_region_wording_and_dc(nlp: Language, real: Gazetteer) -> None:
     assert one(town, "Kidal").ref.precision == "point"
     _, dc = places(nlp, real, "The officials met in Washington, D.C. on Tuesday.")
     assert [m.ref.text for m in dc] == ["Washington, D.C."] and dc[0].ref.country == "USA"
+
+
+def test_real_regions_continents_and_acronyms(nlp: Language, real: Gazetteer) -> None:
+    _, mentions = places(nlp, real, "The agency runs 40 programs, most of which are in Africa. Its newspaper "
+                                    "uses AI as a newsroom tool.")
+    assert [(m.ref.text, m.ref.name, m.ref.country, m.ref.precision) for m in mentions] == [
+        ("Africa", "Africa", None, "region")]
+    _, mentions = places(nlp, real, "Jihadist groups have spread across the Sahel, while fighting goes on in "
+                                    "Darfur and North Kivu.")
+    found = {m.ref.text: (m.ref.country, m.ref.precision) for m in mentions}
+    assert found == {"Sahel": (None, "region"), "Darfur": ("SDN", "region"), "North Kivu": ("COD", "admin1")}
+    _, mentions = places(nlp, real, "Troops from the DRC and CAR met U.S. and U.N. officials.")
+    assert [(m.ref.text, m.ref.country) for m in mentions] == [
+        ("DRC", "COD"), ("CAR", "CAF"), ("U.S.", "USA")]
+    _, mentions = places(nlp, real, "The two navies patrolled the East and South China Seas.")
+    assert all(m.ref.country != "CMR" for m in mentions)  # Cameroon's East and South regions
+
+
+def test_real_lists_and_capitals(nlp: Language, real: Gazetteer) -> None:
+    _, mentions = places(nlp, real, "The group has offices in Washington, New York and San Francisco, and "
+                                    "its founder lives in New Delhi.")
+    assert one(mentions, "Washington").ref.geonameid == 4140963  # not a town of New York state
+    assert one(mentions, "New Delhi").ref.name == "New Delhi"  # the capital, not Delhi
 
 
 def test_real_event_places(nlp: Language, real: Gazetteer) -> None:

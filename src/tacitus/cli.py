@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
@@ -159,6 +160,63 @@ def events(db_path: str, country: str | None, type_: str | None, actor: str | No
         write_csv(rows, out)
     else:
         print_table({"events": rows}, out)
+
+
+EVAL_SETS = ("seed", "gold", "plover", "petr2")
+FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found", "place_ok_of_found",
+           "status_ok_of_found", "places_resolved", "actors_with_country", "precision_relaxed")
+
+
+@cli.command(name="eval")
+@click.argument("name", type=click.Choice(EVAL_SETS))
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="seed: the shared data folder (default ../shared/data); gold: a folder of NAME.txt + "
+                   "NAME.json gold articles (default tests/gold).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures as JSON to this file.")
+def evaluate(name: str, data_dir: Path | None, json_path: Path | None) -> None:
+    """Score tacitus against gold data: whole articles (seed, gold) or coded sentences (plover, petr2)."""
+    from .evaluate.articles import evaluate_articles, f1, gold_pairs, total
+
+    if name in {"plover", "petr2"}:
+        from .evaluate import sentences
+
+        run = sentences.evaluate_plover if name == "plover" else sentences.evaluate_petr2
+        try:
+            sentence_report = run(data_dir or Path("../shared/data"), _load_pipeline())
+        except TacitusError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(sentences.format_table(sentence_report))
+        if json_path is not None:
+            json_path.write_text(json.dumps(sentence_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        return
+    if name == "seed":
+        base = (data_dir or Path("../shared/data")) / "seed"
+        pairs = [(base / "000_775f0f47ad06cc94.txt", base / "gold.json")]
+    else:
+        pairs = gold_pairs(data_dir or Path("tests/gold"))
+    missing = [str(p) for pair in pairs for p in pair if not p.exists()]
+    if not pairs or missing:
+        raise click.ClickException(f"{name}: gold data not found ({', '.join(missing) or data_dir or 'tests/gold'})")
+    scores = evaluate_articles(pairs, _load_pipeline())
+
+    def fmt(pair: tuple[int, int]) -> str:
+        return f"{pair[0]}/{pair[1]}" + (f" ({100 * pair[0] / pair[1]:.0f}%)" if pair[1] else "")
+
+    report: dict[str, Any] = {"set": name, "articles": {}}
+    for score in scores:
+        figures = {k: score.figures[k] for k in FIGURES if k in score.figures}
+        figures["events_in_output"] = score.figures["events_in_output"]
+        report["articles"][score.name] = figures
+        click.echo(f"{score.name}: " + "; ".join(
+            f"{k}={fmt(v) if isinstance(v, tuple) else v}" for k, v in figures.items()))
+    summed = total(scores)
+    event_f1 = f1(summed)
+    report["total"] = {**summed, "event_f1": event_f1}
+    click.echo(f"{name} total ({len(scores)} article(s)): " + "; ".join(f"{k}={fmt(v)}" for k, v in summed.items())
+               + (f"; event_f1={event_f1:.2f}" if event_f1 is not None else ""))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from .errors import DataError
@@ -33,7 +33,7 @@ def paragraph_sentences(doc: Doc) -> Doc:
     """Start a sentence after every blank line, so a headline or caption never fuses with
     the paragraph after it (news headlines have no final period), and after a dateline, so
     "KINSHASA, March 14 -" is never read as the subject of the first sentence."""
-    for match in DATELINE.finditer(doc.text):
+    for match in DATELINE.finditer(doc_text(doc)):
         span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
@@ -99,3 +99,24 @@ class _NamesComponent:
 @Language.factory("tacitus_names")
 def _make_names(nlp: Language, name: str) -> _NamesComponent:
     return _NamesComponent()
+
+
+def sentence_of(token: Token) -> Span:
+    """The sentence holding `token`. spaCy's `Token.sent` walks every sentence of the document
+    (quadratic over an article); this walks only the sentence's own tokens."""
+    doc = token.doc
+    start = token.i
+    while start > 0 and not doc[start].is_sent_start:
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and not doc[end].is_sent_start:
+        end += 1
+    return doc[start:end]
+
+
+def doc_text(doc: Doc) -> str:
+    """The document's text, computed once: spaCy's `Doc.text` joins every token on each call."""
+    text = doc.user_data.get("tacitus_text")
+    if text is None:
+        text = doc.user_data["tacitus_text"] = doc.text
+    return text

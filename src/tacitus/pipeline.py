@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span, Token
 from . import __version__
 from .coding.events import VERBAL_TYPES, EventCandidate, code_sentence
 from .coding.lexicon import Lexicon
+from .coding.merge import merge_mentions
 from .models import (
     ActorRef,
     Article,
@@ -28,7 +29,7 @@ from .models import (
     Quote,
     content_id,
 )
-from .nlp import load_nlp
+from .nlp import doc_text, load_nlp, sentence_of
 from .resolve.actors import ActorRegistry, ActorResolver, document_actors, noun_phrase
 from .resolve.dates import TimeMention, clause_tense, event_date, find_times
 from .resolve.gazetteer import Gazetteer
@@ -69,7 +70,7 @@ class Pipeline:
     def load(cls) -> Pipeline:
         registry = ActorRegistry.load()
         gazetteer = Gazetteer.load()
-        names = [*gazetteer.ruler_names(), *registry.ruler_names()]
+        names = [*gazetteer.major_places(), *gazetteer.ruler_names(), *registry.ruler_names()]
         return cls(load_nlp(names), Lexicon.load(), registry, gazetteer)
 
     def run(self, articles: Iterable[Article], batch_size: int = 16) -> Iterator[DocumentResult]:
@@ -91,6 +92,7 @@ class Pipeline:
         events: list[EventMention] = []
         for index, sent in enumerate(doc.sents):
             events.extend(self._code(state, index, sent))
+        events = merge_mentions(events)  # the headline and the lead, a recap further down
         info = DocumentInfo(
             id=doc_id, source=article.source, input_id=article.input_id, title=article.title,
             published=published.isoformat() if published else None, language=article.language,
@@ -109,27 +111,18 @@ class Pipeline:
         if not candidates:
             return []
         magnitudes = find_magnitudes(sent)
-        out: dict[tuple[str, str, str], EventMention] = {}
-        for cand in candidates:
-            event = self._resolve(state, index, sent, cand, magnitudes)
-            if event is None:
-                continue
-            # One event per occurrence: a verb and its own event noun ("attacked … in an
-            # attack") or two triggers for the same act keep the more confident reading.
-            key = (event.type, _actor_key(event.source), _actor_key(event.target))
-            if key not in out or out[key].confidence < event.confidence:
-                out[key] = event
-        events = sorted(out.values(), key=lambda e: e.evidence.trigger_start or 0)
-        dated = [e.date for e in events if e.date is not None and e.date.precision not in {"document"}
-                 and e.date.start is not None]
-        if dated:
-            state.previous_date = (_paragraph_of(sent[0]), dated[-1])
-        return events
+        pairs = [(e, c) for c in candidates if (e := self._resolve(state, index, sent, c, magnitudes))]
+        self._narrative_dates(state, sent, pairs)
+        # One event per occurrence: a verb and its own event noun, or "shelling … killed 30".
+        return merge_mentions(sorted((e for e, _ in pairs), key=lambda e: e.evidence.trigger_start or 0),
+                              within_sentence=True)
 
     def _resolve(self, state: _DocState, index: int, sent: Span, cand: EventCandidate,
                  magnitudes: Sequence[Magnitude]) -> EventMention | None:
         res = state.resolver
         source = _resolve_role(res, cand.source)
+        if not _known(source):
+            source = None  # an agent we cannot name is no agent ("sanctions killed …" misparses)
         target = _resolve_role(res, cand.target)
         if cand.weak_target and not _known(target):
             target = None
@@ -185,9 +178,8 @@ class Pipeline:
         )
 
     def _date(self, state: _DocState, cand: EventCandidate) -> DateWindow:
-        """The event's own date; else the date of the statement that reports it ("…," he said
-        last week); else, for a past event in a narrative paragraph, the date the previous
-        sentence established; else the publication date (precision "document")."""
+        """The event's own date, else the date of the statement that reports it ("…," he said
+        last week), else the publication date (precision "document"; see `_narrative_dates`)."""
         published = state.article.published
         date = event_date(cand.trigger, state.times, published)
         if date.precision != "document":
@@ -196,13 +188,31 @@ class Pipeline:
             said = event_date(cand.report_verb, state.times, published)
             if said.precision != "document":
                 return said
-        if "past" in {clause_tense(cand.anchor), clause_tense(cand.trigger.sent.root)} \
-                and state.previous_date is not None:
-            prev_para, prev_date = state.previous_date
-            if prev_para == _paragraph_of(cand.trigger):
-                return DateWindow(text=prev_date.text, start=prev_date.start, end=prev_date.end,
-                                  precision=prev_date.precision)
         return date
+
+    def _narrative_dates(self, state: _DocState, sent: Span, pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
+        """A past event with no date of its own happened when the narrative around it did: the
+        date of another event in its sentence, else the one the previous sentence of its
+        paragraph set. Only past windows carry over (a plan's date is not a past act's)."""
+        published = state.article.published
+        limit = published.isoformat() if published else "9999-12-31"
+
+        def past(date: DateWindow | None) -> bool:
+            return date is not None and date.precision != "document" and date.start is not None and (
+                date.end or date.start) <= limit
+
+        own = [e.date for e, _ in pairs if past(e.date)]
+        carried = own[0] if own else None
+        if carried is None and state.previous_date is not None and state.previous_date[0] == _paragraph_of(sent[0]):
+            carried = state.previous_date[1]
+        for event, cand in pairs:
+            if carried is None or (event.date is not None and event.date.precision != "document"):
+                continue
+            if "past" in {clause_tense(cand.anchor), clause_tense(sent.root)}:
+                event.date = DateWindow(text=carried.text, start=carried.start, end=carried.end,
+                                        precision=carried.precision)
+        if own:
+            state.previous_date = (_paragraph_of(sent[0]), own[-1])
 
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,
                   target: ActorRef | None) -> PlaceRef | None:
@@ -232,7 +242,7 @@ class Pipeline:
                 if actor is not None and actor.country and actor.country != "IGO" \
                         and actor.sector in STATE_SECTORS:
                     return self._country_place(actor.country, actor)
-        sent = cand.trigger.sent
+        sent = sentence_of(cand.trigger)
         in_sentence = [p for p in state.places if sent.start <= p.span.start < sent.end and p.locative]
         if len(in_sentence) == 1:
             return in_sentence[0].ref
@@ -277,7 +287,7 @@ def _known(actor: ActorRef | None) -> bool:
 
 
 def _paragraph_of(token: Token) -> int:
-    text = token.doc.text
+    text = doc_text(token.doc)
     return text.rfind("\n\n", 0, token.idx)
 
 
@@ -288,12 +298,6 @@ def _focus_country(places: Sequence[PlaceMention]) -> str | None:
     (top, n), *rest = counts.most_common(2)
     # Only an article that is clearly about one country has a focus.
     return top if not rest or n >= 1.5 * rest[0][1] else None
-
-
-def _actor_key(actor: ActorRef | None) -> str:
-    if actor is None:
-        return ""
-    return actor.id or (actor.name or actor.text).lower()
 
 
 def _same_actor(a: ActorRef, b: ActorRef) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from ..models import STATUSES
+from ..nlp import doc_text, sentence_of
 from .lexicon import Lexicon, TriggerEntry
 
 # Statement events: when a speaker is quoted making them, that they were made is a fact.
@@ -69,7 +70,7 @@ class EventCandidate:
     @property
     def trigger_text(self) -> str:
         start, end = self.trigger_span
-        return self.trigger.doc.text[start:end]
+        return doc_text(self.trigger.doc)[start:end]
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,6 +169,11 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
             hit = (_best(lex.verbs[key]), [tok])
         if hit is not None:
             found.append(EventCandidate(hit[0], tok, tok, hit[1]))
+    # A material verb event covers its own event-noun object ("fired tear gas", "freed the
+    # hostages"); verbal events keep theirs ("condemned the attack" reports two acts).
+    for cand in found:
+        if cand.trigger.i == cand.anchor.i and cand.entry.type not in VERBAL_TYPES:
+            consumed.update(c.i for c in cand.anchor.children if c.dep_ == "dobj")
     for tok in sent:
         if tok.i in consumed or tok.pos_ not in {"NOUN", "PROPN"} or tok.dep_ == "compound":
             continue
@@ -384,7 +390,7 @@ def _aux_lemmas(verb: Token) -> set[str]:
 
 def _inside_quote(token: Token, sent: Span) -> bool:
     # Count quote marks from the start of the paragraph: a quote often runs over sentences.
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     para = text.rfind("\n", 0, sent.start_char) + 1
     before = text[para:token.idx]
     return sum(before.count(q) for q in QUOTE_CHARS) % 2 == 1
@@ -413,7 +419,7 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
     anchor, trigger = cand.anchor, cand.trigger
     negation, demand, plan, report = (lex.cue(k) for k in ("negation", "demand", "plan", "report"))
     hypothetical, claim = lex.cue("hypothetical"), lex.cue("claim")
-    sent = trigger.sent
+    sent = sentence_of(trigger)
 
     for tok in (trigger, anchor):
         for child in tok.children:

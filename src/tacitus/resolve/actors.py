@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataError
 from ..models import SECTORS, ActorRef, content_id
+from ..nlp import sentence_of
 
 
 def fold(text: str) -> str:
@@ -330,7 +331,7 @@ class ActorResolver:
             if name.label_ == "PERSON" and sector is None:
                 sector = self._title_sector(name)
             if country or sector:
-                learned = reg.learn(name.text, country, sector, span.sent.text, self.document_id)
+                learned = reg.learn(name.text, country, sector, sentence_of(span.root).text, self.document_id)
                 return self._ref(span, learned, name=name.text)
             learned_entry = reg.by_alias(name.text)
             if learned_entry:

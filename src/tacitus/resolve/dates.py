@@ -10,7 +10,11 @@ Choices a reader of the output needs to know:
   (a bare "May" or "2015" counts only after a temporal preposition, inside a spaCy DATE entity, or as a
   determined noun modifier: "the 2015 agreement"). spaCy DATE entities the grammar does not cover go to
   dateparser only when they hold a month name or a numeric date; the rest ("one day short of",
-  "10th anniversary") are not dates.
+  "10th anniversary") are not dates. A date inside a name entity is part of the name ("the March 23
+  Movement") unless a lower-case temporal preposition before it inside the entity shows the tagger
+  swallowed it ("the council on June 16").
+- A span's text and offsets are those of the expression even when the tokenizer glued it to a neighbour
+  ("MINUSMA)recently").
 - Spans are trimmed of leading prepositions but keep a leading "the", as the TIMEX3 annotations of
   TempEval-3 do ("over the weekend" → "the weekend", "in the past" → "the past"); a date that only
   modifies a noun is the date alone ("the 2015 agreement" → "2015").
@@ -18,7 +22,14 @@ Choices a reader of the output needs to know:
   → the latest instance starting on or before publication (a weekday equal to publication's counts),
   future → the earliest instance ending on or after it, present → the instance holding publication, else
   the nearest (ties go to the past). "last"/"next" + weekday, month or season skip the instance that holds
-  publication; "this" + weekday is that day of publication's ISO week.
+  publication; "this" + weekday is that day of publication's ISO week. A headline's present tense counts as
+  past ("Gunmen kill 12 on Friday"). A deadline ("until/by/before X", "a deadline of X") outside a past
+  clause lies ahead ("giving the force until Dec. 31 to leave"); in a past clause a deadline that was set
+  ("gave them until Friday to leave", "set a deadline of X") takes the nearest instance.
+- A yearless date set off by a comma after another date restates it and takes the year that puts it
+  inside that date ("the end of this week, on June 30"; "last year, in March").
+- Anaphoric units resolve against the last dated mention before them, as TimeML anchors them: "the same
+  day", "the following week", "that evening", "July of that year"; without one they keep value None.
 - Seasons are meteorological (spring Mar–May, summer Jun–Aug, autumn Sep–Nov, winter Dec–Feb); a winter
   is labelled by the year of its December.
 - A weekend's value is its ISO week plus "-WE" (2023-W25-WE), precision "week"; a half year is
@@ -28,14 +39,19 @@ Choices a reader of the output needs to know:
   Sep–Dec, early summer = June); the value stays the unit's; "earlier/later this month" clip the unit
   at publication.
 - PAST_REF windows end at publication: "recently", "lately" one year back (precision month), "in recent
-  years" five years (precision year), months six months, weeks six weeks, days seven days. Vague counts
-  ("a few days ago", "several years ago") cover 2 to 9 units back.
+  years" five years (precision year), months six months, weeks six weeks, days seven days. FUTURE_REF
+  windows mirror them from publication ("in the coming days", "over the coming months"); "soon" and "in
+  the future" have none. Vague counts ("a few days ago", "several years ago") cover 2 to 9 units back.
 - Durations ("for a decade", "10 years", "a day after") have value P10Y/P1D and no window, except those
   anchored at publication: "the past decade" (published−10y..published), "the next two weeks",
-  "within a month" in a future clause.
+  "within a month" in a future clause, and "for" + a duration measuring a perfect up to now ("has held
+  the town for two weeks", "had for years refused"; a vague count reaches 9 units back).
+- "year-end", "month's end" and "end-June" are the last third of their unit, like "the end of".
 - "until"/"to" after a deferral verb points ahead whatever the tense ("was postponed until Saturday").
 - Precision is one of day, week, month, quarter, season, year, decade, century, duration, present
-  (PRESENT_REF); sets ("every week") and FUTURE_REF have none.
+  (PRESENT_REF); sets ("every week") and windowless FUTURE_REF ("soon") have none.
+- An event's date (`event_date`) is a mention attached to its trigger, else one counted from another
+  ("a day after", "two days earlier"), else that of the clause governing it; the rules are in its docstring.
 - Without a publication date, expressions that need one keep value None and no window.
 """
 
@@ -53,6 +69,7 @@ from spacy.tokens import Doc, Span, Token
 
 from tacitus.errors import DataError, InputError
 from tacitus.models import DateWindow, TimeRef
+from tacitus.nlp import doc_text, sentence_of
 
 Window = tuple[date, date]
 
@@ -84,6 +101,7 @@ _NUMERIC_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _STRONG_TEMPORAL_PREV = frozenset({"in", "since", "by", "until", "till", "during", "before", "after"})
 _FALL_PREV = frozenset({"in", "during", "by", "since", "until", "before", "after", "through"})
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "final": 4}
+_DEADLINE_PREPS = frozenset({"until", "till", "by", "before"})
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,7 @@ class _Lexicon:
     future_heads: frozenset[str]
     schedule_verbs: frozenset[str]
     deferral_verbs: frozenset[str]
+    occasions: frozenset[str]
 
 
 _UNIT_STEP = re.compile(r"(\d+)(MIN|WE|[HDWMY])")
@@ -136,6 +155,7 @@ def _lexicon() -> _Lexicon:
     future_heads: set[str] = set()
     schedule: set[str] = set()
     deferral: set[str] = set()
+    occasions: set[str] = set()
     for lineno, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
@@ -178,13 +198,15 @@ def _lexicon() -> _Lexicon:
                 schedule.add(phrase)
             elif kind == "deferral":
                 deferral.add(phrase)
+            elif kind == "occasion":
+                occasions.add(phrase)
             else:
                 raise ValueError(f"unknown kind {kind!r}")
         except (ValueError, IndexError) as exc:
             raise DataError(f"{_DATA_FILE}:{lineno}: bad row ({exc})") from exc
     return _Lexicon(
         months, abbrevs, weekdays, numbers, units, frozenset(plurals), seasons, pods, holidays, refs,
-        portions, frozenset(future_heads), frozenset(schedule), frozenset(deferral),
+        portions, frozenset(future_heads), frozenset(schedule), frozenset(deferral), frozenset(occasions),
     )
 
 
@@ -229,7 +251,9 @@ def _grammar() -> re.Pattern[str]:
     half = r"\s+and\s+a\s+half"
 
     def portion(prefix: str) -> str:
-        return rf"(?:(?P<{prefix}_por>{adj_portion})(?:-|\s+)|(?:the\s+)?(?P<{prefix}_part>{part})\s+of\s+)"
+        # "end-June", "end-2023": wire copy's hyphenated "the end of"
+        return (rf"(?:(?P<{prefix}_por>{adj_portion}|end(?=-))(?:-|\s+)"
+                rf"|(?:the\s+)?(?P<{prefix}_part>{part})\s+of\s+)")
 
     alternatives = {
         "iso": rf"(?<![\w-])(?P<iso_y>{year})-(?P<iso_m>0[1-9]|1[0-2])-(?P<iso_d>0[1-9]|[12]\d|3[01])(?!\d)",
@@ -266,6 +290,7 @@ def _grammar() -> re.Pattern[str]:
         rf"\s+(?:(?P<ru_n>{num})(?P<ru_half>{half})?\s+)?(?:fiscal\s+)?(?P<ru_u>{units}|{pod})(?!\w)",
         "cnt": rf"\b(?P<cnt_n>{num})(?P<cnt_half>{half})?(?:-|\s+)(?P<cnt_u>{units})(?P<cnt_half2>{half})?"
         rf"(?P<cnt_old>(?:-|\s+)old)?(?!\w)|\b(?P<cnt_bare>{plural_units})(?!\w)",
+        "ue": r"\b(?P<ue>year|month)(?:-|['’]s\s+)end(?!\w)",
         "set": rf"\b(?:every|each)\s+(?:(?P<set_n>{num}|other)\s+)?(?P<set_u>{units}|{wd}|{pod})(?!\w)"
         r"|\b(?P<set_adv>annually|yearly|nightly|daily|weekly|monthly)(?!\w)",
         "yr": rf"(?:\b{portion('yr')})?(?P<yr>{year})",
@@ -444,6 +469,27 @@ def _reattach(verb: Token, span: Span) -> Token:
     return verb
 
 
+def _infinitive_after(verb: Token, span: Span) -> bool:
+    """`verb` governs a to-infinitive after `span`: "gave them until Friday [to leave]"."""
+    return any(c.i >= span.end and _is_verbal(c)
+               and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children) for c in verb.children)
+
+
+def _in_headline(span: Span) -> bool:
+    """The span lies on the document's first line, and that line is a headline: it ends without a full stop
+    and the text goes on below it."""
+    line: list[str] = []
+    for t in span.doc:
+        cut = t.text_with_ws.find("\n")
+        if cut < 0:
+            line.append(t.text_with_ws)
+            continue
+        line.append(t.text_with_ws[:cut])
+        text = "".join(line).rstrip()
+        return span.start_char < t.idx + cut and bool(text) and text[-1] not in ".!?\"”"
+    return False
+
+
 def _mention_verb(span: Span) -> Token | None:
     verb = _governing_verb(span.root)
     return None if verb is None else _reattach(verb, span)
@@ -520,6 +566,9 @@ class _Norm:
     # For a month or day without a year: the same expression in a given year, so that "June to
     # August 2022" can lend its year to "June".
     rebuild: Callable[[int], _Norm | None] | None = None
+    # For an anaphoric expression ("the same day", "the following week", "July of that year"): the
+    # expression resolved against its antecedent's window (None when the antecedent does not fit).
+    anaphor: Callable[[Window], _Norm | None] | None = None
 
 
 class _Ctx:
@@ -536,10 +585,33 @@ class _Ctx:
     def tense(self) -> str:
         if self._tense is None:
             verb = _mention_verb(self.span)
-            self._tense = "present" if verb is None else _verb_tense(verb, 0)
+            tense = "present" if verb is None else _verb_tense(verb, 0)
             if verb is not None and _lemma(verb) in _lexicon().deferral_verbs and self._under_until(verb):
-                self._tense = "future"  # "was postponed until Saturday"
+                tense = "future"  # "was postponed until Saturday"
+            elif (deadline := self._deadline()) is not None:
+                # "giving the force until Dec. 31 to leave", "must go by March": a deadline outside a
+                # past clause lies ahead. In a past clause a deadline that was set ("gave them until
+                # Friday to leave", "set a deadline of March 1") may lie on either side of publication, so
+                # the nearest instance wins; one that was met ("had left by March 1") is past.
+                if tense != "past":
+                    tense = "future"
+                elif deadline == "noun" or (verb is not None and _infinitive_after(verb, self.span)):
+                    tense = "present"
+            elif tense == "present" and _in_headline(self.span):
+                tense = "past"  # headlines tell past events in the present: "Rebels seize town on Monday"
+            self._tense = tense
         return self._tense
+
+    def _deadline(self) -> str | None:
+        """ "prep" for "until/by/before X", "noun" for "a deadline of X" and "the X deadline", else None."""
+        prev = self.prev_token()
+        if prev is not None and prev.lower_ in _DEADLINE_PREPS:
+            return "prep"
+        if prev is not None and prev.lower_ == "of" and prev.i > 0 \
+                and _lemma(self.doc[prev.i - 1]) == "deadline":
+            return "noun"
+        head = self.span.root.head
+        return "noun" if head.i >= self.span.end and _lemma(head) == "deadline" else None
 
     def _under_until(self, verb: Token) -> bool:
         t = self.span.root
@@ -725,7 +797,17 @@ def _h_dmy(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
 def _h_my(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     month = _month_number(m["my_m"])
     if m["my_ana"]:
-        return _Norm(None, None, "month", "relative")  # "July of that year": the year is another mention's
+        # "July of that year": the year is the antecedent's
+        norm = _Norm(None, None, "month", "relative")
+
+        def in_antecedent_year(window: Window) -> _Norm | None:
+            if window[0].year != window[1].year:
+                return None
+            y = window[0].year
+            return _Norm(f"{y:04d}-{month:02d}", _month_window(y, month), "month", "relative")
+
+        norm.anaphor = in_antecedent_year
+        return norm
     if m["my_y"]:
         year, anchor = int(m["my_y"]), "absolute"
     elif ctx.published is None:
@@ -774,7 +856,7 @@ def _h_q(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
         ordinal = m["q_ord"].lower()
         year_text, rel = m["q_y"], _norm_word(m["q_rel"])
         of_year = year_text is not None or rel is not None or "year" in m.group(0).lower()
-        if not of_year and re.match(r"\s+of\b", ctx.doc.text[m.end():]):
+        if not of_year and re.match(r"\s+of\b", doc_text(ctx.doc)[m.end():]):
             return None  # "the first half of the match"
         if ordinal == "last" and not m["q_the"] and not of_year:
             return _previous_quarter(ctx) if kind == "quarter" else None
@@ -813,7 +895,7 @@ def _h_s(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     if not year_text and not rel:
         if word[0].isupper() and ctx.span.start > 0 and ctx.span[0].is_sent_start is not True:
             return None  # "the Arab Spring"
-        if re.match(r"\s+of\b", ctx.doc.text[m.end():]):
+        if re.match(r"\s+of\b", doc_text(ctx.doc)[m.end():]):
             return None  # "the fall of Kabul"
         if word.lower() == "fall" and not m["s_por"] and ctx.prev_word() not in _FALL_PREV:
             return None
@@ -930,6 +1012,12 @@ def _h_ref(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     phrase = " ".join(m["ref"].lower().replace("’", "'").split())
     if phrase == "soon" and ctx.prev_word() == "as":
         return None  # "as soon as"
+    return _h_ref_phrase(phrase, ctx)
+
+
+def _h_ref_phrase(phrase: str, ctx: _Ctx) -> _Norm | None:
+    if phrase not in _lexicon().refs:
+        return None
     value, duration, precision = _lexicon().refs[phrase]
     if value == "PRESENT_REF":
         return _Norm(value, None, "present", "present")
@@ -951,10 +1039,14 @@ def _h_ru(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     det_token = next((t for t in ctx.span if t.idx >= m.start("ru_det")), None)
     if det_token is not None and det_token.lower_ == "last" and det_token.tag_.startswith("VB"):
         return None  # "meant to last a few months"
+    if det == "that" and det_token is not None and det_token.tag_ not in ("DT", ""):
+        return None  # a relative pronoun: "the gangs that two days earlier overran the town"
     pub = ctx.published
     if unit in lex.parts_of_day:
         if det in _ANAPHORIC_DETS or det == "the next":
-            return _Norm(None, None, None, "relative")
+            pod_anaphor = _Norm(None, None, None, "relative")
+            pod_anaphor.anaphor = _anaphor(_ANAPHOR_STEP.get(det, 1), 1, "D", lex.parts_of_day[unit])
+            return pod_anaphor
         return None
     count, code = lex.units[unit]
     plural = unit in lex.plural_units
@@ -967,14 +1059,19 @@ def _h_ru(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     if det in _ANAPHORIC_DETS or (det == "the next" and code in _DAY_CODES and not has_count):
         if has_count:
             return _Norm(_duration_value(n, count, code), None, "duration", "duration")
-        return _Norm(None, None, None, "relative")
+        anaphoric = _Norm(None, None, None, "relative")
+        anaphoric.anaphor = _anaphor(_ANAPHOR_STEP.get(det, 1), count, code, None)
+        return anaphoric
     # "the past decade", "last two weeks", "the coming year": a length anchored at publication
     anchored_length = has_count or det.startswith("the ") or det in ("past", "coming")
     if det in _BACKWARD_DETS | _FORWARD_DETS and anchored_length:
         if m["ru_n"] is None and plural:
-            # "the coming weeks", "the past years": a direction, not a length
-            ref = "FUTURE_REF" if det in _FORWARD_DETS else "PAST_REF"
-            return _Norm(ref, None, None, "relative")
+            # "the coming weeks", "the past years": a direction, not a length; its window is the one the
+            # vocabulary gives "in the coming weeks", "in recent years"
+            forward = det in _FORWARD_DETS
+            phrase = f"in the coming {unit}" if forward else f"in recent {unit}"
+            return _h_ref_phrase(phrase, ctx) or _Norm("FUTURE_REF" if forward else "PAST_REF", None, None,
+                                                       "relative")
         value = _duration_value(n if has_count else 1.0, count, code)
         if n is None and has_count or pub is None:
             return _Norm(value, None, "duration", "duration")
@@ -1009,6 +1106,42 @@ def _h_ru(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     unit_name = {"Y": "decade" if count == 10 else "year", "M": "quarter" if count == 3 else "month",
                  "W": "week"}.get(code, "day")
     return _apply_portion(norm, ctx, m["ru_por"], m["ru_part"], unit_name)
+
+
+_ANAPHOR_STEP = {"that": 0, "the same": 0, "the previous": -1, "the preceding": -1, "the prior": -1,
+                 "the following": 1, "the next": 1}
+_ANTECEDENT_UNIT = {"D": "day", "W": "week", "M": "month", "Y": "year"}
+
+
+def _anaphor(step: int, count: int, code: str, pod: str | None) -> Callable[[Window], _Norm | None] | None:
+    """ "the same day", "the following week", "that evening": the unit that holds the antecedent's date,
+    moved by `step`. The antecedent must lie within one such unit."""
+    if count != 1 or code not in _ANTECEDENT_UNIT:
+        return None
+    unit = _ANTECEDENT_UNIT[code]
+    suffix = f"T{pod}" if pod else ""
+
+    def resolve(window: Window) -> _Norm | None:
+        start, end = window
+        if _unit_window(start, unit) != _unit_window(end, unit):
+            return None
+        if code == "D":
+            d = start + timedelta(days=step)
+            return _Norm(d.isoformat() + suffix, (d, d), "day", "relative")
+        norm = _deictic_unit(start, code, count, step)
+        return None if norm is None else _Norm(norm.value, norm.window, norm.precision, "relative")
+
+    return resolve
+
+
+def _unit_window(d: date, unit: str) -> Window:
+    if unit == "day":
+        return d, d
+    if unit == "week":
+        return _week_window(d)
+    if unit == "month":
+        return _month_window(d.year, d.month)
+    return _year_window(d.year)
 
 
 def _deictic_unit(pub: date, code: str, count: int, step: int) -> _Norm | None:
@@ -1056,7 +1189,7 @@ def _h_cnt(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     if m["cnt_bare"]:
         count, code = lex.units[m["cnt_bare"].lower()]
         if ctx.prev_word() in ("for", "over", "in", "within", "after") or anchored:
-            return _Norm(_duration_value(None, count, code), None, "duration", "duration")
+            return _until_publication(ctx, None, count, code)
         return None
     aged = follower == "of" and ctx.next_word(1) == "age"
     if m["cnt_old"] or aged or follower in ("old", "short", "shy"):
@@ -1093,11 +1226,41 @@ def _h_cnt(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
             return _point_back_or_ahead(pub, n, count, code, 1)
         if prev_word == "within":
             return _Norm(value, (pub, _shift(pub, n, count, code)), "duration", "duration")
-    return _Norm(value, None, "duration", "duration")
+    return _until_publication(ctx, n, count, code)
+
+
+_VAGUE_FAR = 9  # a vague count ("years", "several months") reaches back at most this many units
+
+
+def _until_publication(ctx: _Ctx, n: float | None, count: int, code: str) -> _Norm:
+    """A duration; one that measures a perfect up to now ("has held the town for two weeks", "had for years
+    refused") is also a window that ends at publication."""
+    value = _duration_value(n, count, code)
+    pub = ctx.published
+    if pub is None or ctx.prev_word() not in ("for", "over") or code in ("H", "MIN"):
+        return _Norm(value, None, "duration", "duration")
+    verb = _mention_verb(ctx.span)
+    auxes = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")} if verb is not None else set()
+    if not auxes & _PERFECT_AUX or auxes & (_FUTURE_AUX | _MODAL_FUTURE):
+        return _Norm(value, None, "duration", "duration")
+    start = _shift(pub, -(n if n is not None else _VAGUE_FAR), count, code)
+    return _Norm(value, (start, pub), "duration", "duration")
 
 
 _SET_ADVERBS = {"annually": "P1Y", "yearly": "P1Y", "monthly": "P1M", "weekly": "P1W", "daily": "P1D",
                 "nightly": "XXXX-XX-XXTNI"}
+
+
+def _h_ue(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    """ "year-end", "month's end": the last third of the current year or month."""
+    unit = m["ue"].lower()
+    if ctx.published is None:
+        return _Norm(None, None, unit, "relative")
+    norm = _deictic_unit(ctx.published, "Y" if unit == "year" else "M", 1, 0)
+    if norm is None or norm.window is None:
+        return None
+    norm.window = _portion(norm.window, "last", unit)
+    return norm
 
 
 def _h_set(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
@@ -1191,7 +1354,7 @@ def _h_month_name(name: str, rel: str | None, por: str | None, part: str | None,
 _HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], _Norm | None]] = {
     "iso": _h_iso, "mdy": _h_mdy, "dmy": _h_dmy, "my": _h_my, "dec": _h_dec, "cen": _h_cen, "q": _h_q,
     "s": _h_s, "hol": _h_hol, "dr": _h_dr, "wd": _h_wd, "ago": _h_ago, "ref": _h_ref, "ru": _h_ru,
-    "cnt": _h_cnt, "set": _h_set, "yr": _h_yr, "mo": _h_mo,
+    "cnt": _h_cnt, "ue": _h_ue, "set": _h_set, "yr": _h_yr, "mo": _h_mo,
 }
 
 
@@ -1215,22 +1378,40 @@ def _check_published(published: date | None) -> date | None:
     return published
 
 
-def _to_mention(span: Span, norm: _Norm) -> TimeMention:
+def _swallowed_by_name(span: Span, names: dict[int, int]) -> bool:
+    """The entity that holds the span runs on past a lower-case temporal preposition into it: the tagger
+    took "the council on June 16" for one name. A date that is part of a name has no preposition before
+    it inside the name ("the March 23 Movement")."""
+    before = span.start - 1
+    if before < 0 or names.get(before) is None or names.get(before) != names.get(span.start):
+        return False
+    prep = span.doc[before]
+    return prep.lower_ in _TRIM and prep.text.islower() and prep.tag_ in ("IN", "TO", "RP")
+
+
+def _to_mention(span: Span, norm: _Norm, chars: tuple[int, int] | None = None) -> TimeMention:
+    """`chars`: the expression's own character range when it covers only part of a token ("recently" in
+    a token "MINUSMA)recently" that the tokenizer left whole)."""
     start, end = (norm.window or (None, None))
+    lo, hi = chars or (span.start_char, span.end_char)
     ref = TimeRef(
-        text=span.text, value=norm.value,
+        text=span.text[lo - span.start_char:hi - span.start_char], value=norm.value,
         start_date=start.isoformat() if start else None, end_date=end.isoformat() if end else None,
-        precision=norm.precision, start=span.start_char, end=span.end_char,
+        precision=norm.precision, start=lo, end=hi,
     )
     return TimeMention(span=span, ref=ref, anchor=norm.anchor)
+
+
+def _remake(mention: TimeMention, norm: _Norm) -> TimeMention:
+    return _to_mention(mention.span, norm, (mention.ref.start, mention.ref.end))
 
 
 def find_times(doc: Doc, published: date | None) -> list[TimeMention]:
     """Every date expression in `doc`, normalized against `published`, in text order."""
     published = _check_published(published)
     pattern = _grammar()
-    text = doc.text
-    names = {i for e in doc.ents if e.label_ in _NAME_LABELS for i in range(e.start, e.end)}
+    text = doc_text(doc)
+    names = {i: e.start for e in doc.ents if e.label_ in _NAME_LABELS for i in range(e.start, e.end)}
     covered: set[int] = set()
     found: list[tuple[TimeMention, _Norm]] = []
     pos = 0
@@ -1246,6 +1427,8 @@ def find_times(doc: Doc, published: date | None) -> list[TimeMention]:
         covered.update(range(hit[0].span.start, hit[0].span.end))
         pos = max(m.end(), hit[0].span.end_char)
     mentions = _share_years(doc, found)
+    _agree_with_restated(doc, found, mentions)
+    mentions = _resolve_anaphora(mentions, [norm for _, norm in found])
     for ent in doc.ents:
         if ent.label_ == "DATE" and not any(t.i in covered for t in ent):
             fallback = _dateparser_mention(ent, published)
@@ -1256,22 +1439,26 @@ def find_times(doc: Doc, published: date | None) -> list[TimeMention]:
 
 
 def _match_to_mention(doc: Doc, m: re.Match[str], published: date | None, covered: set[int],
-                      names: set[int]) -> tuple[TimeMention, _Norm] | None:
+                      names: dict[int, int]) -> tuple[TimeMention, _Norm] | None:
     kind = (m.lastgroup or "k_")[2:]  # the alternative's own group closes last
     raw = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-    if raw is None or any(i in covered or i in names for i in range(raw.start, raw.end)):
+    if raw is None or any(i in covered for i in range(raw.start, raw.end)):
         return None
     span = _trim(raw)
+    if any(i in names for i in range(span.start, span.end)) and not _swallowed_by_name(span, names):
+        return None
     ctx = _Ctx(doc, span, published, covered)
     norm = _HANDLERS[kind](m, ctx)
     if norm is None:
         return None
+    end_char = m.end()
     if norm.end_char is not None:
         shorter = doc.char_span(span.start_char, norm.end_char, alignment_mode="expand")
         if shorter is None:
             return None
-        span = shorter
-    return _to_mention(span, norm), norm
+        span, end_char = shorter, norm.end_char
+    chars = (max(span.start_char, m.start()), min(span.end_char, end_char))
+    return _to_mention(span, norm, chars), norm
 
 
 _RANGE_JOINERS = frozenset({"to", "and", "-", "–", "until", "till", "through", "or", ",", "&"})
@@ -1292,7 +1479,7 @@ def _share_years(doc: Doc, found: list[tuple[TimeMention, _Norm]]) -> list[TimeM
         if partner.ref.start_date is None:
             # "May and June of that year": the year is as unknown as the partner's
             unknown = _Norm(None, None, mentions[i].ref.precision, "relative")
-            mentions[i] = _to_mention(mentions[i].span, unknown)
+            mentions[i] = _remake(mentions[i], unknown)
             explicit[i] = True
             continue
         partner_start = date.fromisoformat(partner.ref.start_date)
@@ -1300,9 +1487,50 @@ def _share_years(doc: Doc, found: list[tuple[TimeMention, _Norm]]) -> list[TimeM
         if norm is not None and norm.window is not None and norm.window[0] > partner_start:
             norm = rebuild(partner_start.year - 1)
         if norm is not None:
-            mentions[i] = _to_mention(mentions[i].span, norm)
+            mentions[i] = _remake(mentions[i], norm)
             explicit[i] = True
     return mentions
+
+
+_APPOSITION_GLUE = frozenset({",", "on", "in", "at", "or"})
+
+
+def _agree_with_restated(doc: Doc, found: list[tuple[TimeMention, _Norm]],
+                         mentions: list[TimeMention]) -> None:
+    """A yearless date set off by a comma after another date restates it ("the end of this week, on June
+    30", "last year, in March"): it takes the year in which it falls inside that date."""
+    for i in range(1, len(found)):
+        rebuild = found[i][1].rebuild
+        before = mentions[i - 1]
+        if rebuild is None or before.ref.start_date is None or before.ref.end_date is None:
+            continue
+        glue = [t.lower_ for t in doc[before.span.end:mentions[i].span.start]]
+        if not glue or glue[0] != "," or not all(w in _APPOSITION_GLUE for w in glue):
+            continue
+        lo, hi = date.fromisoformat(before.ref.start_date), date.fromisoformat(before.ref.end_date)
+        for year in sorted({lo.year, hi.year}):
+            norm = rebuild(year)
+            if norm is not None and norm.window is not None and norm.window[0] <= hi and norm.window[1] >= lo:
+                norm.anchor = before.anchor
+                mentions[i] = _remake(mentions[i], norm)
+                break
+
+
+def _resolve_anaphora(mentions: list[TimeMention], norms: list[_Norm]) -> list[TimeMention]:
+    """Resolve "the same day", "the following week", "July of that year" against the last date before them
+    (TimeML's anaphoric anchoring); a resolved one is the antecedent of the next."""
+    out = list(mentions)
+    antecedent: Window | None = None
+    for i, norm in enumerate(norms):
+        if norm.anaphor is not None and out[i].ref.start_date is None and antecedent is not None:
+            resolved = norm.anaphor(antecedent)
+            if resolved is not None:
+                out[i] = _remake(out[i], resolved)
+        ref = out[i].ref
+        if (out[i].anchor in ("absolute", "relative") and ref.start_date and ref.end_date
+                and ref.value not in ("PAST_REF", "FUTURE_REF")):
+            antecedent = (date.fromisoformat(ref.start_date), date.fromisoformat(ref.end_date))
+    return out
 
 
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b")
@@ -1359,12 +1587,95 @@ def _dateparser_data(text: str, published: date | None, tense: str) -> Any:
 
 # --------------------------------------------------------------------------- event_date
 
-_GOVERNING_PATH = frozenset({"ccomp", "xcomp", "conj", "parataxis", "advcl"})
-_SEQUENCE_MARKS = frozenset({"after", "before", "since", "until", "till", "once", "unless", "if"})
+# Subordinators whose clause is not dated by the clause above it: its time is the other clause's start or
+# end ("since", "until"), it is not asserted ("if", "unless"), or it is only the cause ("because").
+_UNSHARED_MARKS = frozenset("since until till unless if because lest whether".split())
+# Prepositions whose gerund shares the time of the clause it modifies: "released them after seizing ...".
+_SHARED_PREPS = frozenset({"after", "before", "while", "upon", "on", "during", "when"})
+_SEQUENCE_WORDS = frozenset({"after", "before"})
+_CIRCUMSTANCE_PREPS = frozenset({"in", "at", "during", "on", "via", "through"})
 _RANGE_OPENERS = frozenset({"from", "between"})
 _RANGE_CLOSERS = frozenset({"to", "until", "till", "through", "and", "-", "–"})
 _WINDOW_PRECISION = {"day": "day", "week": "week", "month": "month", "quarter": "month", "season": "month",
                      "year": "year", "decade": "year", "century": "year"}
+_PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
+_END_OF = re.compile(r"(?i)(?:the\s+)?end\s+of\b|(?:year|month)(?:-|['’]s\s+)end\b|end-")
+_DATELINE_HEAD = re.compile(r"[^\S\n]*[A-Z][A-Z.'’ -]*[A-Z.](?:,[^\S\n]*[A-Za-z.'’ -]+)?,[^\S\n]*")
+_DATELINE_TAIL = re.compile(r"[^\S\n]*(?:\([^)\n]{1,40}\)[^\S\n]*)?[-–—]")
+_DURATION_VALUE = re.compile(r"P(T?)(\d+(?:\.\d+)?|X)(MIN|WE|[HDWMY])")
+
+
+def _in_dateline(mention: TimeMention) -> bool:
+    """ "NIAMEY, Sept 25 - ...": the filing date in front of a wire story, not the date of an event."""
+    span = mention.span
+    doc = span.doc
+    before: list[str] = []
+    for i in range(span.start - 1, max(span.start - 12, -1), -1):
+        ws = doc[i].text_with_ws
+        if "\n" in ws:
+            before.append(ws[ws.rindex("\n") + 1:])
+            break
+        before.append(ws)
+    else:
+        if span.start > 11:
+            return False  # a dateline is a few words at the start of its line
+    after = "".join(t.text_with_ws for t in doc[span.end:span.end + 4])
+    return (_DATELINE_HEAD.fullmatch("".join(reversed(before))) is not None
+            and _DATELINE_TAIL.match(after) is not None)
+
+
+def _aux_words(verb: Token) -> set[str]:
+    return {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
+
+
+def _own_frame(conj: Token, head: Token) -> bool:
+    """A conjunct with a perfect or future auxiliary its head lacks tells of another time: "captured Goma in
+    January and have not fought since"."""
+    framing = _PERFECT_AUX | _FUTURE_AUX | _MODAL_FUTURE
+    return bool((_aux_words(conj) & framing) - _aux_words(head))
+
+
+def _narrative_relative(verb: Token) -> bool:
+    """A non-restrictive "where"/"when" clause goes on with the story of the clause above it: "marched on
+    the capital, where they demanded ..."; a restrictive one only names a place or time."""
+    return verb.dep_ == "relcl" and any(
+        c.dep_ == "advmod" and c.lower_ in ("where", "when") and c.i > 0 and verb.doc[c.i - 1].text == ","
+        for c in verb.children
+    )
+
+
+def _clause_parent(verb: Token) -> tuple[Token, bool] | None:
+    """The clause verb above `verb` whose date `verb` shares when it has none of its own: through complement,
+    coordination, a time clause ("when", "as", "after") or gerund, a narrative "where" clause; None across
+    "since/until/if" clauses, restrictive relatives and conjuncts with their own tense. The flag is True
+    for an "after"/"before" link: the two events only share a window wider than a day ("took the city in
+    mid-February after troops pulled out"; "voted on Friday, after the junta demanded ..." says nothing of
+    the day of the demand)."""
+    head = verb.head
+    if head.i == verb.i:
+        return None
+    dep = verb.dep_
+    if dep in ("ccomp", "xcomp", "parataxis"):
+        return head, False
+    if dep == "conj":
+        if _own_frame(verb, head):
+            return None
+        if head.dep_ in ("ccomp", "xcomp") and any(c.dep_ == "mark" for c in verb.children):
+            # "said X and that Y": Y is a second thing said, not a part of X
+            return _clause_parent(head)
+        return head, False
+    if dep == "advcl":
+        marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
+        if marks & _UNSHARED_MARKS:
+            return None
+        return head, bool(marks & _SEQUENCE_WORDS)
+    if dep == "pcomp" and head.lower_ in _SHARED_PREPS:
+        parent = _governing_verb(head.head)
+        return None if parent is None else (parent, head.lower_ in _SEQUENCE_WORDS)
+    if _narrative_relative(verb):
+        parent = _governing_verb(head)
+        return None if parent is None else (parent, False)
+    return None
 
 
 def _clause_verbs_above(token: Token) -> list[Token]:
@@ -1383,14 +1694,32 @@ def _clause_verbs_above(token: Token) -> list[Token]:
     return out
 
 
+def _occasion_host(verb: Token) -> Token | None:
+    """For a participle on an occasion noun in a circumstance phrase ("in a statement read on Sunday"), the
+    word that phrase hangs on; a phrase the parser hung on the object is the verb's ("welcomed the
+    announcement in a statement ...")."""
+    noun = verb.head
+    if verb.dep_ != "acl" or verb.tag_ not in ("VBN", "VBG") or _lemma(noun) not in _lexicon().occasions:
+        return None
+    prep = noun.head
+    if noun.dep_ != "pobj" or prep.lower_ not in _CIRCUMSTANCE_PREPS or prep.head.i == prep.i:
+        return None
+    host = prep.head
+    if not _is_clause_verb(host) and host.dep_ in ("dobj", "attr", "nsubj", "nsubjpass"):
+        return host.head
+    return host
+
+
 def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tuple[int, int] | None:
     """How a mention hangs on the trigger: (0, steps) inside an event noun's phrase ("a May 2021 coup"),
-    (1, 0) on the trigger's clause verb ("issued sanctions Tuesday"); None when another clause, or
-    more than one noun phrase, lies between them ("lessons for today's negotiators")."""
+    (1, 0) on the trigger's clause verb ("issued sanctions Tuesday"), (2, 0) on the occasion it was done
+    at ("in a statement read on Sunday"); None when another clause, or more than one noun phrase, lies
+    between them ("lessons for today's negotiators")."""
     t = mention.span.root
     steps = nouns = 0
     for _ in range(len(t.doc)):
-        if t.head.i == t.i:
+        if t.head.i == t.i or (t.dep_ == "dep" and steps > 0 and _in_headline(mention.span)):
+            # in a headline an unlabelled arc joins clauses set side by side: "ends X, orders Y by year-end"
             return None
         t = t.head
         steps += 1
@@ -1404,32 +1733,16 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
                 return None
     else:
         return None
+    # the participle's own date, not one inside its object ("a statement addressing the Feb. 27 expulsions")
+    host = _occasion_host(t) if nouns == 0 else None
+    if host is not None:
+        return (2, 0) if host.i == trigger.i or (verb is not None and host.i == verb.i) else None
     if verb is None:
         return None
     t = _reattach(t, mention.span)
     see_through = t.dep_ == "xcomp" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
     verbs = [t, *_clause_verbs_above(t)] if see_through else [t]
     return (1, 0) if any(v.i == verb.i for v in verbs) else None
-
-
-def _nearest_governing(sentence: Sequence[TimeMention], verb: Token | None) -> list[TimeMention]:
-    """The mentions of the nearest clause above the trigger's, reached by complement or coordination
-    links ("the army said on Monday that militants attacked"); none across a relative clause or a
-    sequencing "after/before" clause."""
-    if verb is None or not sentence:
-        return []
-    own = [(m, _mention_verb(m.span)) for m in sentence]
-    t = verb
-    for _ in range(len(verb.doc)):
-        if t.head.i == t.i or t.dep_ not in _GOVERNING_PATH:
-            return []
-        if t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in _SEQUENCE_MARKS for c in t.children):
-            return []
-        t = t.head
-        here = [m for m, v in own if v is not None and v.i == t.i]
-        if here:
-            return here
-    return []
 
 
 def _date_prep(mention: TimeMention) -> str:
@@ -1469,7 +1782,10 @@ def _candidate(mention: TimeMention, sentence: Sequence[TimeMention], published:
     elif prep in ("by", "until", "till"):
         start = pub if pub is not None and pub <= ref.end_date else None
     elif prep == "before":
-        start, end = None, (date.fromisoformat(ref.start_date) - timedelta(days=1)).isoformat()
+        # "before the end of December" is by its end; "before March" ends with February
+        if not _END_OF.match(text):
+            end = (date.fromisoformat(ref.start_date) - timedelta(days=1)).isoformat()
+        start = pub if pub is not None and end is not None and tense != "past" and pub <= end else None
     elif prep == "after":
         start = (date.fromisoformat(ref.end_date) + timedelta(days=1)).isoformat()
         end = pub if pub is not None and tense != "future" and pub >= start else None
@@ -1479,8 +1795,182 @@ def _candidate(mention: TimeMention, sentence: Sequence[TimeMention], published:
                         and doc[o.span.start - 1].lower_ in _RANGE_CLOSERS), None)
         if partner is not None:
             end = partner.ref.end_date
-            text = mention.span.doc.text[ref.start:partner.ref.end]
+            text = doc_text(mention.span.doc)[ref.start:partner.ref.end]
     return DateWindow(text=text, start=start, end=end, precision=_window_precision(ref)), partner
+
+
+def _windows(mentions: Sequence[TimeMention], sentence: Sequence[TimeMention], published: date | None,
+             tense: str) -> list[tuple[DateWindow, TimeMention]]:
+    """The windows of `mentions`, without the far ends of "from X to Y" ranges, which are no dates of
+    their own."""
+    found = [(c, m) for m in mentions if (c := _candidate(m, sentence, published, tense)) is not None]
+    partners = {c[1].ref.start for c, _ in found if c[1] is not None}
+    return [(c[0], m) for c, m in found if m.ref.start not in partners]
+
+
+def _nearest_governing(sentence: Sequence[TimeMention], verb: Token | None, published: date | None,
+                       tense: str) -> list[DateWindow]:
+    """The windows of the nearest clause above the trigger's that has one ("the army said on Monday that
+    militants attacked"; "took the town in mid-February after troops pulled out"); see _clause_parent for
+    the links followed. A clause whose own date cannot be resolved stops the search."""
+    if verb is None or not sentence:
+        return []
+    t = verb
+    coarse_only = False
+    for _ in range(len(verb.doc)):
+        dated_noun = _dated_head(t, sentence)
+        if dated_noun is not None:
+            return [dated_noun]
+        link = _clause_parent(t)
+        if link is None:
+            return []
+        t, sequence = link
+        coarse_only = coarse_only or sequence
+        here = [m for m in sentence if _attachment(m, t, t) is not None]
+        found = _windows(here, sentence, published, tense)
+        if found:
+            return [w for w, _ in found if not coarse_only or w.precision != "day"]
+        if any(m.anchor == "relative" and m.ref.value is None for m in here):
+            return []  # "the next day" we could not resolve: the clause has a date, only not a known one
+    return []
+
+
+def _dated_head(verb: Token, sentence: Sequence[TimeMention]) -> DateWindow | None:
+    """A relative clause on a date is dated by it: "on the same day that Trump ordered ...", "since 2011,
+    when the army went in"; not a copula or a "which" clause that only comments on the date."""
+    if verb.dep_ != "relcl" or _lemma(verb) == "be":
+        return None
+    set_off = verb.left_edge.i > 0 and verb.doc[verb.left_edge.i - 1].text == ","
+    if set_off and not any(c.lower_ == "when" for c in verb.children):
+        return None  # "Friday, which marked the anniversary of the protests": a comment on the date
+    head = verb.head.i
+    mention = next((m for m in sentence if m.span.start <= head < m.span.end and _dated(m)), None)
+    if mention is None:
+        return None
+    assert mention.ref.start_date is not None
+    return DateWindow(text=mention.ref.text, start=mention.ref.start_date, end=mention.ref.end_date,
+                      precision=_window_precision(mention.ref))
+
+
+def _duration_step(ref: TimeRef) -> tuple[float | None, str] | None:
+    """(count, unit code) of a duration value: P14M → (14, "M"), PXD → (None, "D"), PT48H → (48, "H")."""
+    m = _DURATION_VALUE.fullmatch(ref.value or "")
+    if m is None:
+        return None
+    n = None if m.group(2) == "X" else float(m.group(2))
+    code = m.group(3)
+    if m.group(1):
+        code = "H" if code == "H" else "MIN"
+    return n, ("W" if code == "WE" else code)
+
+
+def _dated(mention: TimeMention) -> bool:
+    ref = mention.ref
+    return (mention.anchor in ("absolute", "relative") and ref.start_date is not None
+            and ref.end_date is not None and ref.value not in ("PAST_REF", "FUTURE_REF"))
+
+
+def _finest(mentions: Sequence[TimeMention]) -> TimeMention | None:
+    def width(m: TimeMention) -> int:
+        assert m.ref.start_date is not None and m.ref.end_date is not None
+        return (date.fromisoformat(m.ref.end_date) - date.fromisoformat(m.ref.start_date)).days
+
+    return min(mentions, key=width) if mentions else None
+
+
+def _shifted(anchor: TimeMention, n: float | None, code: str, sign: int, text: str) -> DateWindow:
+    """The anchor's window moved `sign` × n units; a vague count ("days after") moves it 2 to 9 units, hours
+    move it by whole days. Coarse units widen the window to whole weeks, months or years."""
+    assert anchor.ref.start_date is not None and anchor.ref.end_date is not None
+    lo, hi = date.fromisoformat(anchor.ref.start_date), date.fromisoformat(anchor.ref.end_date)
+    near, far = (n, n) if n is not None else (2.0, float(_VAGUE_FAR))
+    if code in ("H", "MIN"):
+        per_day = 24 if code == "H" else 24 * 60
+        near, far, code = float(int(near // per_day)), float(-(-far // per_day)), "D"
+    if sign < 0:
+        start, end = _shift(lo, -far, 1, code), _shift(hi, -near, 1, code)
+    else:
+        start, end = _shift(lo, near, 1, code), _shift(hi, far, 1, code)
+    unit = _UNIT_PRECISION[code]
+    if unit != "day":
+        start, end = _unit_window(start, unit)[0], _unit_window(end, unit)[1]
+    own = _window_precision(anchor.ref)
+    precision = max(unit, own, key=lambda p: _PRECISION_RANK.get(p, 0))
+    return DateWindow(text=text, start=start.isoformat(), end=end.isoformat(), precision=precision)
+
+
+def _anchor_above(token: Token, dated: Sequence[TimeMention], scope: set[int]) -> TimeMention | None:
+    """The date of the nearest clause above `token` outside `scope`; else the last date before it in the
+    sentence, which a relative "two days earlier" counts from."""
+    t = token
+    for _ in range(len(token.doc)):
+        if t.head.i == t.i:
+            break
+        t = t.head
+        if t.i in scope or not _is_clause_verb(t):
+            continue
+        here = [m for m in dated if m.span.start not in scope and (v := _mention_verb(m.span)) is not None
+                and v.i == t.i]
+        found = _finest(here)
+        if found is not None:
+            return found
+    before = [m for m in dated if m.span.end <= token.i and m.span.start not in scope]
+    return before[-1] if before else None
+
+
+def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeMention]) -> DateWindow | None:
+    """Dates counted from another: "a day after shelling killed 30" (the shelling is a day before the main
+    clause's date), "released them on Wednesday, 14 months after seizing the ship", "the gangs that two days
+    earlier overran the town", and the main clause of "retaliated two days after rebels attacked on Monday"
+    (two days after Monday)."""
+    doc = trigger.doc
+    dated = [m for m in sentence if _dated(m)]
+    for d in sentence:
+        step = _duration_step(d.ref) if d.anchor == "duration" and d.span.end < len(doc) else None
+        if step is None:
+            continue
+        n, code = step
+        word = doc[d.span.end]
+        lw = word.lower_
+        if lw not in ("after", "before", "earlier", "later"):
+            continue
+        text = doc_text(doc)[d.ref.start:word.idx + len(word)]
+        if lw in ("earlier", "later") or word.tag_ == "RB":
+            host = word.head if _is_clause_verb(word.head) else _governing_verb(d.span.root)
+            if host is None or verb is None:
+                continue
+            scope = {host.i, *(c.i for c in host.children if c.dep_ == "conj"
+                               and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children))}
+            if verb.i not in scope:
+                continue
+            anchor = _anchor_above(host, dated, {t.i for t in host.subtree})
+            sign = -1 if lw in ("earlier", "before") else 1
+            return None if anchor is None else _shifted(anchor, n, code, sign, text)
+        roots = [word]
+        if word.dep_ == "mark":
+            roots.append(word.head)
+        if d.span.root.head.i > word.i:
+            roots.append(d.span.root.head)
+        scope = {t.i for r in roots for t in r.subtree if t.i > word.i}
+        # The clause verbs of the phrase itself; a clause inside it has a time of its own ("a day after
+        # Russia vowed that Wagner, which staged a mutiny over the weekend, would stay").
+        own = [t for t in (*roots, *(c for c in word.children if c.dep_ == "pcomp")) if t.i > word.i
+               and _is_clause_verb(t)]
+        own += [c for v in own for c in v.children if c.dep_ == "conj"]
+        own_ids = {t.i for t in own}
+        sign = -1 if lw == "after" else 1  # the event inside "a day after X" lies before the main clause's
+        if verb is not None and verb.i in own_ids:
+            anchor = _anchor_above(word, dated, scope)
+            return None if anchor is None else _shifted(anchor, n, code, sign, text)
+        top = word.head.head if word.dep_ == "mark" else word.head
+        main = _governing_verb(top)
+        if verb is None or main is None or main.i != verb.i:
+            continue
+        inside = _finest([m for m in dated if m.span.start in scope
+                          and ((v := _mention_verb(m.span)) is None or v.i in own_ids or v.i not in scope)])
+        if inside is not None:
+            return _shifted(inside, n, code, -sign, text)
+    return None
 
 
 def _fallback(published: date | None) -> DateWindow:
@@ -1498,43 +1988,42 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
     """The date window of the event whose trigger is `trigger`, from the time mentions of its document.
 
     First a mention attached to the trigger: inside its noun phrase (the closest wins), then on its own
-    clause verb (the finest window wins, then the nearest); else the dated mention of the nearest clause
-    that governs the trigger's; else publication ("document"). "since X" runs to publication, "by/until X"
-    from publication to X, "from X to Y" spans both.
+    clause verb (the finest window wins, then the nearest), then on the occasion it was done at ("in a
+    statement read on Sunday"); else a date counted from another ("a day after", "two days earlier"); else
+    the dated mention of the nearest clause that governs the trigger's (see _clause_parent); else
+    publication ("document"). "since X" runs to publication, "by/until X" from publication to X, "before
+    X" in a clause that is not past from publication to the day before X (to the end of X for "before the
+    end of X"), "from X to Y" spans both. A dateline's date is never an event's.
     """
     published = _check_published(published)
     verb = _governing_verb(trigger)
-    sent = trigger.sent
-    sentence = [m for m in mentions if m.span.doc is trigger.doc and sent.start <= m.span.start < sent.end]
+    sent = sentence_of(trigger)
+    sentence = [m for m in mentions if m.span.doc is trigger.doc and sent.start <= m.span.start < sent.end
+                and not _in_dateline(m)]
     if not sentence:
         return _fallback(published)
     tense = clause_tense(trigger)
-    ranked: list[tuple[int, int, int, int, DateWindow, int]] = []
-    partners: set[int] = set()
+    ranked: list[tuple[int, int, int, int, DateWindow]] = []
     unresolved = False
-    attached_ids: set[int] = set()
+    attached: list[TimeMention] = []
     for m in sentence:
         attachment = _attachment(m, trigger, verb)
-        if attachment is None:
-            continue
-        level, steps = attachment
-        attached_ids.add(m.ref.start)
-        found = _candidate(m, sentence, published, tense)
-        if found is None:
-            unresolved = unresolved or m.anchor == "relative"
-            continue
-        window, partner = found
-        if partner is not None:
-            partners.add(partner.ref.start)
-        ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window, m.ref.start))
-    # The far end of a "from X to Y" range is not a date of its own.
-    ranked = [r for r in ranked if r[5] not in partners]
+        if attachment is not None:
+            attached.append(m)
+            unresolved = unresolved or (m.anchor == "relative" and m.ref.start_date is None)
+    for window, m in _windows(attached, sentence, published, tense):
+        level, steps = _attachment(m, trigger, verb) or (3, 0)
+        ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window))
     if ranked:
         return min(ranked, key=lambda r: r[:4])[4]
     if unresolved:
         return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
-    above = _nearest_governing([m for m in sentence if m.ref.start not in attached_ids], verb)
-    governing = [found[0] for m in above if (found := _candidate(m, sentence, published, tense)) is not None]
+    shifted = _sequence_shift(trigger, verb, sentence)
+    if shifted is not None:
+        return shifted
+    attached_ids = {m.ref.start for m in attached}
+    governing = _nearest_governing([m for m in sentence if m.ref.start not in attached_ids], verb, published,
+                                   tense)
     if governing:
         return min(governing, key=_width)
     return _fallback(published)

@@ -1,0 +1,108 @@
+"""One event per real occurrence inside an article: mentions of the same act (a verb and its
+event noun, a headline and the lead, "shelling … killed 30 people") are merged.
+
+`merge_mentions(events, within_sentence)` takes resolved `EventMention`s and gives them back
+merged; the most confident mention keeps its evidence and takes the others' missing fields.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ..models import ActorRef, EventMention, PlaceRef
+
+POINT_KM = 50.0
+
+
+def _key(actor: ActorRef | None) -> str | None:
+    if actor is None:
+        return None
+    if actor.id:
+        return actor.id
+    if actor.country or actor.sector:
+        return f"{actor.country}:{actor.sector}:{(actor.name or actor.text).lower()}"
+    return (actor.name or actor.text).lower()
+
+
+def _roles_agree(a: ActorRef | None, b: ActorRef | None) -> bool | None:
+    """True when both name the same actor, None when one is missing, False when they differ."""
+    ka, kb = _key(a), _key(b)
+    if ka is None or kb is None:
+        return None
+    return ka == kb
+
+
+def _km(a: PlaceRef, b: PlaceRef) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 6371 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def _places_agree(a: PlaceRef | None, b: PlaceRef | None) -> bool:
+    if a is None or b is None:
+        return True
+    if a.country and b.country and a.country != b.country:
+        return False
+    if a.precision == "point" and b.precision == "point" and a.lat is not None and b.lat is not None:
+        return _km(a, b) <= POINT_KM
+    return True
+
+
+def _dates_agree(a: EventMention, b: EventMention) -> bool:
+    da, db = a.date, b.date
+    if da is None or db is None or da.precision == "document" or db.precision == "document":
+        return True
+    if not (da.start and db.start):
+        return True
+    return da.start <= (db.end or db.start) and db.start <= (da.end or da.start)
+
+
+def same_occurrence(a: EventMention, b: EventMention, within_sentence: bool) -> bool:
+    if a.type != b.type or not _dates_agree(a, b) or not _places_agree(a.location, b.location):
+        return False
+    source, target = _roles_agree(a.source, b.source), _roles_agree(a.target, b.target)
+    if source is False or target is False:
+        return False
+    # Across sentences, two mentions must share a named participant to be one act; inside a
+    # sentence, complementary halves ("shelling" by X, "killed" Y) are enough.
+    return within_sentence or source is True or target is True
+
+
+def _absorb(base: EventMention, other: EventMention) -> None:
+    base.source = base.source or other.source
+    base.target = base.target or other.target
+    base.location = base.location if base.location is not None and (
+        other.location is None or _rank(base.location) <= _rank(other.location)) else other.location
+    if other.date is not None and (base.date is None or _DATE_ORDER.get(other.date.precision, 9)
+                                   < _DATE_ORDER.get(base.date.precision, 9)):
+        base.date = other.date  # the finer of two agreeing dates ("Tuesday" over "this week")
+    for field in ("killed", "injured", "quantity"):
+        mine, theirs = getattr(base, field), getattr(other, field)
+        # Two figures for one act: the conservative one (ACLED's rule).
+        setattr(base, field, theirs if mine is None else (mine if theirs is None else min(mine, theirs)))
+    base.context = list(dict.fromkeys([*base.context, *other.context]))
+    base.confidence = max(base.confidence, other.confidence)
+
+
+_DATE_ORDER = {"day": 0, "week": 1, "month": 2, "quarter": 3, "season": 3, "year": 4, "decade": 5, "document": 8}
+_PRECISION_ORDER = {"point": 0, "admin2": 1, "admin1": 2, "country": 3, "region": 4}
+
+
+def _rank(place: PlaceRef) -> int:
+    return _PRECISION_ORDER.get(place.precision or "", 5)
+
+
+def merge_mentions(events: Sequence[EventMention], within_sentence: bool = False) -> list[EventMention]:
+    """Merge mentions of one occurrence; order of first mention is kept."""
+    ranked = sorted(range(len(events)), key=lambda i: -events[i].confidence)
+    kept: list[EventMention] = []
+    for i in ranked:
+        event = events[i]
+        home = next((k for k in kept if same_occurrence(k, event, within_sentence)), None)
+        if home is None:
+            kept.append(event)
+        else:
+            _absorb(home, event)
+    order = {id(e): n for n, e in enumerate(events)}
+    return sorted(kept, key=lambda e: order[id(e)])

@@ -1,0 +1,61 @@
+"""One event per occurrence: which mentions merge and what the merged event keeps."""
+
+from __future__ import annotations
+
+from tacitus.coding.merge import merge_mentions
+from tacitus.models import ActorRef, DateWindow, EventMention, Evidence, PlaceRef
+
+
+def mention(type_: str, source: str | None, target: str | None, *, start: int = 0, confidence: float = 0.5,
+            date: tuple[str, str, str] | None = None, place: tuple[float, float] | None = None,
+            killed: int | None = None) -> EventMention:
+    def actor(key: str | None) -> ActorRef | None:
+        return ActorRef(text=key, name=key, country="XXX", sector="GOV", id=key) if key else None
+
+    return EventMention(
+        type=type_, mode=None, status="asserted",
+        evidence=Evidence(sentence="s", sentence_index=0, start=start, end=start + 1, trigger="t",
+                          trigger_start=start, trigger_end=start + 1),
+        source=actor(source), target=actor(target), confidence=confidence, killed=killed,
+        date=DateWindow(text=None, start=date[0], end=date[1], precision=date[2]) if date else None,
+        location=PlaceRef(text="p", country="XXX", lat=place[0], lon=place[1], precision="point") if place else None,
+    )
+
+
+def test_complementary_halves_merge_inside_a_sentence() -> None:
+    shelling = mention("ASSAULT", "RSF", None, confidence=0.8)
+    killed = mention("ASSAULT", None, "CIVILIANS", start=5, killed=30)
+    [merged] = merge_mentions([shelling, killed], within_sentence=True)
+    assert merged.source.id == "RSF" and merged.target.id == "CIVILIANS" and merged.killed == 30
+
+
+def test_across_sentences_a_shared_participant_is_needed() -> None:
+    a = mention("ASSAULT", "RSF", None)
+    b = mention("ASSAULT", None, "CIVILIANS", start=50)
+    assert len(merge_mentions([a, b])) == 2
+
+
+def test_headline_and_lead_merge_and_keep_the_better_date() -> None:
+    headline = mention("SANCTION", "USA", "RSF", confidence=0.9, date=("2025-01-08", "2025-01-08", "document"))
+    lead = mention("SANCTION", "USA", "RSF", start=80, confidence=0.7, date=("2025-01-07", "2025-01-07", "day"))
+    [merged] = merge_mentions([headline, lead])
+    assert merged.date.precision == "day" and merged.evidence.start == 0
+
+
+def test_conflicting_roles_dates_or_places_stay_apart() -> None:
+    assert len(merge_mentions([mention("SANCTION", "USA", "RSF"), mention("SANCTION", "USA", "SAF", start=9)])) == 2
+    assert len(merge_mentions([mention("ASSAULT", "RSF", "X", date=("2025-01-01", "2025-01-01", "day")),
+                               mention("ASSAULT", "RSF", "X", start=9, date=("2025-02-01", "2025-02-01", "day"))])) == 2
+    # Bamako and Gao are ~950 km apart: two attacks.
+    assert len(merge_mentions([mention("ASSAULT", "JNIM", None, place=(12.65, -8.0)),
+                               mention("ASSAULT", "JNIM", None, start=9, place=(16.27, -0.04))])) == 2
+    assert len(merge_mentions([mention("ASSAULT", "JNIM", "X"), mention("PROTEST", "JNIM", "X", start=9)])) == 2
+
+
+def test_conservative_casualty_figure_and_first_mention_order() -> None:
+    a = mention("ASSAULT", "RSF", "X", confidence=0.4, killed=40)
+    b = mention("ASSAULT", "RSF", "X", start=20, confidence=0.9, killed=30)
+    c = mention("PROTEST", "Y", None, start=40)
+    merged = merge_mentions([a, b, c])
+    assert [e.type for e in merged] == ["ASSAULT", "PROTEST"]
+    assert merged[0].killed == 30 and merged[0].evidence.start == 20
