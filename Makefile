@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test lint eval clean venv
+.PHONY: demo test eval bench clean venv
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,17 @@ demo: $(STAMP)
 	$(BIN)/python -m tacitus.demo demo.duckdb
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
 	$(BIN)/pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy src
+eval: $(STAMP)
+	@if [ -d $(SHARED)/data ]; then \
+	  for set in seed gold plover petr2; do $(BIN)/tacitus eval $$set --data $$( [ $$set = gold ] && echo tests/gold || echo $(SHARED)/data ) | tail -1; done; \
+	else echo "eval skipped: $(SHARED)/data not found"; fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/extract_seed.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info demo.duckdb

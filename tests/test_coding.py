@@ -86,7 +86,8 @@ def test_negation(lex: Lexicon) -> None:
     doc = make(["Troops", "did", "not", "attack", "the", "village", "."], [3, 3, 3, 3, 5, 3, 3],
                ["nsubj", "aux", "neg", "ROOT", "det", "dobj", "punct"],
                ["NOUN", "AUX", "PART", "VERB", "DET", "NOUN", "PUNCT"],
-               ["troop", "do", "not", "attack", "the", "village", "."], tags=["NNS", "VBD", "RB", "VB", "DT", "NN", "."])
+               ["troop", "do", "not", "attack", "the", "village", "."],
+               tags=["NNS", "VBD", "RB", "VB", "DT", "NN", "."])
     [cand] = code_sentence(doc[:], lex)
     assert cand.status == "negated"
 

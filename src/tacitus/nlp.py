@@ -62,7 +62,7 @@ class NameRuler:
             if text.strip():
                 by_label.setdefault(label, []).append(text)
         for label, texts in by_label.items():
-            docs = list(nlp.tokenizer.pipe(sorted(set(texts))))
+            docs = [nlp.make_doc(text) for text in sorted(set(texts))]
             self.matcher.add(label, docs)
 
     def __call__(self, doc: Doc) -> Doc:

@@ -190,7 +190,8 @@ class Pipeline:
                 return said
         return date
 
-    def _narrative_dates(self, state: _DocState, sent: Span, pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
+    def _narrative_dates(self, state: _DocState, sent: Span,
+                         pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
         """A past event with no date of its own happened when the narrative around it did: the
         date of another event in its sentence, else the one the previous sentence of its
         paragraph set. Only past windows carry over (a plan's date is not a past act's)."""
@@ -211,7 +212,7 @@ class Pipeline:
             if "past" in {clause_tense(cand.anchor), clause_tense(sent.root)}:
                 event.date = DateWindow(text=carried.text, start=carried.start, end=carried.end,
                                         precision=carried.precision)
-        if own:
+        if own and own[-1] is not None:
             state.previous_date = (_paragraph_of(sent[0]), own[-1])
 
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,

@@ -509,7 +509,8 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
         if node.dep_ == "advcl" and lemma in {"accuse"}:
             break
         node = gov
-    if trigger.i != anchor.i and trigger.head.lemma_.lower() in claim | {"accuse"} and trigger.dep_ in {"pcomp", "pobj"}:
+    if trigger.i != anchor.i and trigger.head.lemma_.lower() in claim | {"accuse"} \
+            and trigger.dep_ in {"pcomp", "pobj"}:
         cand.status = "claimed"
     # "accusing X of ordering strikes": the accused act is a claim.
     if anchor.dep_ == "pcomp" and anchor.head.head.lemma_.lower() in {"accuse", "blame", "allege"}:

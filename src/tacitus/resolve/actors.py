@@ -354,10 +354,10 @@ class ActorResolver:
         # 5. Countries by demonym or capital ("Russian forces", "Bamako said").
         if role_country or role_sector:
             country_entry = reg.entries.get(role_country) if role_country else None
-            name = country_entry.name if country_entry else span.text
+            label = country_entry.name if country_entry else span.text
             if role_sector and country_entry:
-                name = f"{country_entry.name} ({role_sector})"
-            return self._ref(span, None, name=name, country=role_country,
+                label = f"{country_entry.name} ({role_sector})"
+            return self._ref(span, None, name=label, country=role_country,
                              sector=role_sector or ("GOV" if role_country else None))
         return None
 

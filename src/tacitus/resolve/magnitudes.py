@@ -76,7 +76,7 @@ def _number_span(tok: Token) -> Span | None:
     doc = tok.doc
     start = end = tok.i
     while start > 0 and (doc[start - 1].like_num or doc[start - 1].lower_ in {"and", "a"} | set(_SCALES)):
-        if doc[start - 1].lower_ == "a" and not doc[start].lower_ in {"dozen", "hundred", "thousand", "score"}:
+        if doc[start - 1].lower_ == "a" and doc[start].lower_ not in {"dozen", "hundred", "thousand", "score"}:
             break
         start -= 1
     while end + 1 < len(doc) and (doc[end + 1].like_num or doc[end + 1].lower_ in set(_SCALES) | {"dozen"}):
@@ -108,7 +108,8 @@ def find_magnitudes(sent: Span) -> list[Magnitude]:
         # "12 people killed" (number modifies a noun that a participle describes), "killed 12",
         # "12 were killed", "12 dead", "death toll of 12".
         noun = num.root.head if num.root.dep_ in {"nummod", "quantmod"} else num.root
-        candidates = [noun, noun.head, *noun.children, *(c for c in noun.head.children if c.dep_ in {"acomp", "amod", "oprd", "xcomp", "ccomp"})]
+        complements = (c for c in noun.head.children if c.dep_ in {"acomp", "amod", "oprd", "xcomp", "ccomp"})
+        candidates = [noun, noun.head, *noun.children, *complements]
         if noun.dep_ in {"nsubj", "nsubjpass", "dobj"}:
             candidates.insert(0, noun.head)
         kind = None
