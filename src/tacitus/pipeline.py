@@ -237,11 +237,12 @@ class Pipeline:
             # The state acted upon; the actor's own state only for acts done at home (a
             # protest, an arrest) — a force withdrawing or deploying is rarely in its own country.
             actors = {"PROTEST": (source,), "COERCE": (target, source)}.get(type_, (target,))
+            sectors = STATE_SECTORS - {"MIL"}  # armed forces are often abroad
             if cand.entry.mode in {"coup", "mutiny"}:
-                actors = (target, source)  # seizing power at home
+                actors, sectors = (target, source), STATE_SECTORS  # seizing power at home
             for actor in actors:
                 if actor is not None and actor.country and actor.country != "IGO" \
-                        and actor.sector in STATE_SECTORS:
+                        and actor.sector in sectors:
                     return self._country_place(actor.country, actor)
         sent = sentence_of(cand.trigger)
         in_sentence = [p for p in state.places if sent.start <= p.span.start < sent.end and p.locative]
