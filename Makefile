@@ -24,10 +24,9 @@ test: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/pytest
 
+# All evaluations against the pinned floors (src/tacitus/evaluate/floors.json); exit 1 if one breaks.
 eval: $(STAMP)
-	@if [ -d $(SHARED)/data ]; then \
-	  for set in seed gold plover petr2; do $(BIN)/tacitus eval $$set --data $$( [ $$set = gold ] && echo tests/gold || echo $(SHARED)/data ) | tail -1; done; \
-	else echo "eval skipped: $(SHARED)/data not found"; fi
+	$(BIN)/tacitus eval all --data $(SHARED)/data --gold tests/gold
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_seed.py

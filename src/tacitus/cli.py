@@ -162,7 +162,7 @@ def events(db_path: str, country: str | None, type_: str | None, actor: str | No
         print_table({"events": rows}, out)
 
 
-EVAL_SETS = ("seed", "gold", "plover", "petr2")
+EVAL_SETS = ("seed", "gold", "plover", "petr2", "all")
 FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found", "place_ok_of_found",
            "status_ok_of_found", "places_resolved", "actors_with_country", "precision_relaxed")
 
@@ -174,9 +174,21 @@ FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of
                    "NAME.json gold articles (default tests/gold).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the figures as JSON to this file.")
-def evaluate(name: str, data_dir: Path | None, json_path: Path | None) -> None:
-    """Score tacitus against gold data: whole articles (seed, gold) or coded sentences (plover, petr2)."""
+@click.option("--gold", "gold_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("tests/gold"),
+              show_default=True, help="all: the folder of our own gold articles.")
+@click.option("--floors", "floors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="all: the floors file to check (default: the one shipped with tacitus).")
+@click.option("--record-floors", is_flag=True, help="all: pin the current figures as the new floors.")
+@click.option("--allow-lower", is_flag=True, help="all: with --record-floors, let a floor go down.")
+def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir: Path, floors_path: Path | None,
+             record_floors: bool, allow_lower: bool) -> None:
+    """Score tacitus against gold data: whole articles (seed, gold), coded sentences (plover,
+    petr2), or all four against the pinned floors (all; exit 1 when one is broken)."""
     from .evaluate.articles import evaluate_articles, f1, gold_pairs, total
+
+    if name == "all":
+        _gate(data_dir or Path("../shared/data"), gold_dir, floors_path, record_floors, allow_lower, json_path)
+        return
 
     if name in {"plover", "petr2"}:
         from .evaluate import sentences
@@ -217,6 +229,38 @@ def evaluate(name: str, data_dir: Path | None, json_path: Path | None) -> None:
                + (f"; event_f1={event_f1:.2f}" if event_f1 is not None else ""))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+def _gate(data_dir: Path, gold_dir: Path, floors_path: Path | None, record_floors: bool, allow_lower: bool,
+          json_path: Path | None) -> None:
+    from .evaluate import gate
+
+    if not data_dir.is_dir():
+        click.echo(f"evaluation skipped: {data_dir} not found")
+        return
+    path = floors_path or gate.FLOORS
+    try:
+        figures = gate.measure(data_dir, gold_dir, _load_pipeline())
+        floors = gate.load_floors(path) if path.exists() else {}
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for figure, value in sorted(figures.items()):
+        floor = floors.get(figure)
+        mark = "" if floor is None else f"  (floor {floor:.4g})"
+        click.echo(f"{figure:<32} {value:.4g}{mark}")
+    if json_path is not None:
+        json_path.write_text(json.dumps({"figures": figures, "floors": floors}, indent=1) + "\n", encoding="utf-8")
+    if record_floors:
+        for line in gate.record(figures, path, allow_lower):
+            click.echo(f"not lowered: {line}", err=True)
+        click.echo(f"floors written to {path}")
+        return
+    breaches = gate.check(figures, floors)
+    for breach in breaches:
+        _error(str(breach))
+    click.echo(f"quality gate: {len(floors) - len(breaches)}/{len(floors)} floors held")
+    if breaches:
+        sys.exit(1)
 
 
 # ---------------------------------------------------------------------------------------

@@ -93,7 +93,6 @@ class ActorRegistry:
         self.capitals: dict[str, str] = {}   # folded capital → ISO3
         self.country_names: dict[str, str] = {}  # folded name/alias → ISO3
         self.roles: dict[str, tuple[str, str]] = {}  # folded role → (sector, kind)
-        self.learned: dict[str, Learned] = {}
         for c in countries:
             self.countries[c.iso3] = c
             entry = ActorEntry(c.iso3, c.name, c.iso3, "GOV", "country", (c.name, *c.aliases))
@@ -151,17 +150,17 @@ class ActorRegistry:
         return cls(countries, entries, roles)
 
     # -- look-ups -------------------------------------------------------------------------
-    def by_alias(self, text: str) -> ActorEntry | None:
+    def by_alias(self, text: str, learned: dict[str, Learned] | None = None) -> ActorEntry | None:
         """Exact spelling first (so "US" is not "us"), then case/accent-insensitive for
-        multi-word names only."""
+        multi-word names only, then what this document taught (`learned`)."""
         hits = self._by_alias.get(text)
         if not hits and "." in text and not text.endswith("."):
             hits = self._by_alias.get(text + ".")  # "U.S" written without its final period
         if not hits and (" " in text.strip() or len(text) > 4):
             hits = self._by_fold.get(fold(text))
         if not hits:
-            learned = self.learned.get(fold(text))
-            return learned.entry if learned else None
+            known = learned.get(fold(text)) if learned else None
+            return known.entry if known else None
         # Several entries share an alias ("Congo"): prefer organisations named so exactly,
         # then countries.
         return sorted(hits, key=lambda e: (e.kind == "country", e.id))[0]
@@ -169,11 +168,15 @@ class ActorRegistry:
     def role(self, text: str) -> tuple[str, str] | None:
         return self.roles.get(fold(text))
 
-    def learn(self, name: str, country: str | None, sector: str | None, evidence: str,
-              document_id: str | None = None) -> ActorEntry:
-        """Record that `name` (a person or organisation) belongs to country/sector."""
+    def learn(self, memory: dict[str, Learned], name: str, country: str | None, sector: str | None,
+              evidence: str, document_id: str | None = None) -> ActorEntry:
+        """Record in `memory` that `name` (a person or organisation) belongs to country/sector.
+
+        The memory is a document's: what one article teaches resolves its own later mentions
+        ("Lavrov" after "Russian Foreign Minister Sergey Lavrov"), so a document's output never
+        depends on which documents the process read before it."""
         key = fold(name)
-        known = self.learned.get(key)
+        known = memory.get(key)
         if known and known.entry.country == country and known.entry.sector == sector:
             return known.entry
         aliases = [name]
@@ -183,7 +186,7 @@ class ActorRegistry:
         entry = ActorEntry("learned:" + content_id(key, country or "", sector or "", length=12), name,
                            country, sector, "learned", tuple(aliases))
         for alias in aliases:
-            self.learned[fold(alias)] = Learned(entry, evidence, document_id)
+            memory[fold(alias)] = Learned(entry, evidence, document_id)
         return entry
 
     def ruler_names(self) -> Iterator[tuple[str, str]]:
@@ -259,6 +262,7 @@ class ActorResolver:
         self.document_id = document_id
         self._ctx = _Context()
         self._cache: dict[tuple[int, int], ActorRef | None] = {}
+        self.learned: dict[str, Learned] = {}
 
     def resolve_token(self, token: Token) -> ActorRef | None:
         return self.resolve(noun_phrase(token))
@@ -313,7 +317,7 @@ class ActorResolver:
             # "The militia attacked …" with nothing named before: the role noun still says who.
 
         # 2. The whole phrase, or the named entity inside it, is in the registry.
-        entry = reg.by_alias(span.text) or self._entity_entry(span)
+        entry = reg.by_alias(span.text, self.learned) or self._entity_entry(span)
         role_sector, role_country, role_kind = self._role_and_country(span)
         if entry is not None:
             if entry.kind == "country":
@@ -331,9 +335,10 @@ class ActorResolver:
             if name.label_ == "PERSON" and sector is None:
                 sector = self._title_sector(name)
             if country or sector:
-                learned = reg.learn(name.text, country, sector, sentence_of(span.root).text, self.document_id)
+                learned = reg.learn(self.learned, name.text, country, sector, sentence_of(span.root).text,
+                                    self.document_id)
                 return self._ref(span, learned, name=name.text)
-            learned_entry = reg.by_alias(name.text)
+            learned_entry = reg.by_alias(name.text, self.learned)
             if learned_entry:
                 return self._ref(span, learned_entry, name=learned_entry.name)
             return self._ref(span, None, name=name.text)
@@ -371,12 +376,12 @@ class ActorResolver:
 
     def _entity_entry(self, span: Span) -> ActorEntry | None:
         for ent in sorted(self._head_names(span), key=len, reverse=True):
-            entry = self.registry.by_alias(ent.text)
+            entry = self.registry.by_alias(ent.text, self.learned)
             if entry is not None:
                 return entry
         # A name split by the parser: try the tail words ("President Vladimir Putin").
         for i in range(span.start, span.end - 1):
-            entry = self.registry.by_alias(self.doc[i:span.end].text)
+            entry = self.registry.by_alias(self.doc[i:span.end].text, self.learned)
             if entry is not None and entry.kind != "country":
                 return entry
         return None
