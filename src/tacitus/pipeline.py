@@ -123,9 +123,7 @@ class Pipeline:
         source = _resolve_role(res, cand.source)
         if not _known(source):
             source = None  # an agent we cannot name is no agent ("sanctions killed …" misparses)
-        target = _resolve_role(res, cand.target)
-        if cand.weak_target and not _known(target):
-            target = None
+        target = _pick_target(res, cand)
         speaker = _resolve_role(res, cand.speaker)
         if source is not None and target is not None and _same_actor(source, target):
             target = None
@@ -282,6 +280,19 @@ def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | No
         phrase = noun_phrase(token)
         return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
+
+
+def _pick_target(resolver: ActorResolver, cand: EventCandidate) -> ActorRef | None:
+    """The first target reading that names a known actor; else the first whose words may
+    stand unresolved ("the camp")."""
+    fallback = None
+    for token, text_ok in cand.target_alts:
+        ref = _resolve_role(resolver, token)
+        if _known(ref):
+            return ref
+        if fallback is None and text_ok and ref is not None:
+            fallback = ref
+    return fallback
 
 
 def _known(actor: ActorRef | None) -> bool:

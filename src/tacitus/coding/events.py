@@ -57,7 +57,9 @@ class EventCandidate:
     speaker: Token | None = None
     report_verb: Token | None = None   # "said", whose date is the statement's
     in_quote: bool = False
-    weak_target: bool = False   # the target is kept only if it resolves to a known actor
+    # Other readings of the target, best first, each with whether its words may stand as an
+    # unresolved target; the pipeline takes the first that names a known actor.
+    target_alts: list[tuple[Token, bool]] = field(default_factory=list)
     confidence: float = 0.5
     cues: list[str] = field(default_factory=list)
 
@@ -271,35 +273,61 @@ def _adjectival_passive(cand: EventCandidate) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
 
 
-def _verb_target(cand: EventCandidate) -> Token | None:
+def _not_an_actor(token: Token) -> bool:
+    return token.ent_type_ in {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"} \
+        or token.pos_ in {"NUM", "ADV"}
+
+
+def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
+    """Candidate targets of a verb event, best first, each with whether its words may stand as
+    an unresolved target. The pipeline takes the first that names a known actor: "rejected
+    calls *by Belarus's rulers*", "demanded that *the US* cancel", "threatened to cut power
+    *to Nakhichevan*", "lifted a curfew *in Montenegro*"."""
     verb, type_ = cand.anchor, cand.entry.type
+    words = {t.i for t in cand.tokens}
+    out: list[tuple[Token, bool]] = []
+
+    def add(token: Token | None, text_ok: bool = True) -> None:
+        if token is None or token.i in words or token.i == cand.trigger.i or _not_an_actor(token):
+            return
+        if token.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+            token = verb.head
+        if all(t.i != token.i for t, _ in out):
+            out.append((token, text_ok))
+
     for child in verb.children:
         if child.dep_ == "nsubjpass" and _adjectival_passive(cand) is None:
-            if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                return verb.head
-            return child
-    words = {t.i for t in cand.tokens}
+            add(child)
+    objects = [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
     if type_ not in THEME_OBJECT_TYPES:
-        for child in verb.children:
-            if child.dep_ in {"dobj", "dative"} and child.i not in words and child.i != cand.trigger.i:
-                if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                    return verb.head
-                return child
+        for child in objects:
+            add(child)
     if cand.entry.kind == "phrasal":
-        pobj = next((c for c in cand.tokens[1].children if c.dep_ == "pobj"), None)
-        if pobj is not None:
-            return pobj
+        add(next((c for c in cand.tokens[1].children if c.dep_ == "pobj"), None))
     if cand.entry.kind == "light":
         # "revoke its consent for the mission": the noun of the pair carries the target.
-        hit = _pobj_for(cand.tokens[-1], (*_target_preps(type_), "for", "of"))
-        if hit is not None:
-            return hit
-    hit = _pobj_for(verb, _target_preps(type_))
-    if hit is None and cand.entry.kind == "light":
+        add(_pobj_for(cand.tokens[-1], (*_target_preps(type_), "for", "of")))
+    add(_pobj_for(verb, _target_preps(type_)))
+    # Who stands behind the object: "calls by X", "an offer from X", "a curfew in X", "aid for X".
+    for obj in objects:
+        for child in obj.children:
+            if child.dep_ == "poss":
+                add(child, text_ok=False)
+        add(_pobj_for(obj, ("by", "from", "of", "in", "for", "to", "on", "against", "with")), text_ok=False)
+    for clause in verb.children:
+        if clause.dep_ == "ccomp" and type_ in VERBAL_TYPES:
+            # "demanded that the US cancel the sale": the one asked is the clause's subject.
+            add(next((c for c in clause.children if c.dep_ in {"nsubj", "nsubjpass"}), None), text_ok=False)
+        if clause.dep_ == "xcomp" and type_ in VERBAL_TYPES | {"AGREE", "COOPERATE", "AID"}:
+            # "threatened to cut off power to X", "agreed to provide aid for X"
+            for child in clause.children:
+                if child.dep_ in {"dobj", "dative"}:
+                    add(child, text_ok=False)
+            add(_pobj_for(clause, (*_target_preps(type_), "to", "for", "against", "with", "on")), text_ok=False)
+    if cand.entry.kind == "light":
         # "expel the ambassador": the pair's own object is the target when it names an actor.
-        cand.weak_target = True
-        return cand.tokens[-1]
-    return hit
+        add(cand.tokens[-1], text_ok=False)
+    return out
 
 
 def _stance_prefixed(token: Token) -> bool:
@@ -368,17 +396,23 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
 def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
     if cand.trigger.i == cand.anchor.i:  # verb trigger
         cand.source = _adjectival_passive(cand) or _subject(cand.anchor)
-        cand.target = _verb_target(cand)
+        cand.target_alts = _verb_targets(cand)
         if cand.entry.lemma in lex.cue("patient") or any(k in lex.cue("patient") for k in verb_keys(cand.anchor)):
-            cand.source, cand.target = None, cand.target or cand.source
+            victim = cand.source
+            cand.source = None
+            if victim is not None:
+                cand.target_alts.insert(0, (victim, True))
     elif cand.tokens[0].i == cand.anchor.i:  # light verb + event noun
         cand.source = _subject(cand.anchor)
         _, noun_target = _noun_roles(cand, lex)
-        cand.target = noun_target or _verb_target(cand)
+        cand.target_alts = ([(noun_target, True)] if noun_target is not None else []) + _verb_targets(cand)
     else:
-        cand.source, cand.target = _noun_roles(cand, lex)
-    if cand.source is not None and cand.target is not None and cand.source.i == cand.target.i:
-        cand.target = None
+        source, target = _noun_roles(cand, lex)
+        cand.source = source
+        cand.target_alts = [(target, True)] if target is not None else []
+    if cand.source is not None:
+        cand.target_alts = [(t, ok) for t, ok in cand.target_alts if t.i != cand.source.i]
+    cand.target = cand.target_alts[0][0] if cand.target_alts else None
 
 
 # ---------------------------------------------------------------------------------------
