@@ -287,8 +287,8 @@ def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
     words = {t.i for t in cand.tokens}
     out: list[tuple[Token, bool]] = []
 
-    def add(token: Token | None, text_ok: bool = True) -> None:
-        if token is None or token.i in words or token.i == cand.trigger.i or _not_an_actor(token):
+    def add(token: Token | None, text_ok: bool = True, own: bool = False) -> None:
+        if token is None or _not_an_actor(token) or (not own and (token.i in words or token.i == cand.trigger.i)):
             return
         if token.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
             token = verb.head
@@ -326,7 +326,7 @@ def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
             add(_pobj_for(clause, (*_target_preps(type_), "to", "for", "against", "with", "on")), text_ok=False)
     if cand.entry.kind == "light":
         # "expel the ambassador": the pair's own object is the target when it names an actor.
-        add(cand.tokens[-1], text_ok=False)
+        add(cand.tokens[-1], text_ok=False, own=True)
     return out
 
 
