@@ -184,7 +184,7 @@ def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir:
              record_floors: bool, allow_lower: bool) -> None:
     """Score tacitus against gold data: whole articles (seed, gold), coded sentences (plover,
     petr2), or all four against the pinned floors (all; exit 1 when one is broken)."""
-    from .evaluate.articles import evaluate_articles, f1, gold_pairs, total
+    from .evaluate.articles import evaluate_articles, f1, gold_pairs, precision_by_band, total
 
     if name == "all":
         _gate(data_dir or Path("../shared/data"), gold_dir, floors_path, record_floors, allow_lower, json_path)
@@ -224,6 +224,10 @@ def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir:
             f"{k}={fmt(v) if isinstance(v, tuple) else v}" for k, v in figures.items()))
     summed = total(scores)
     event_f1 = f1(summed)
+    bands = precision_by_band(scores)
+    if any(n for _, _, n in bands):
+        click.echo("precision by confidence: " + "; ".join(f"{band} {m}/{n}" for band, m, n in bands))
+        report["precision_by_confidence"] = bands
     report["total"] = {**summed, "event_f1": event_f1}
     click.echo(f"{name} total ({len(scores)} article(s)): " + "; ".join(f"{k}={fmt(v)}" for k, v in summed.items())
                + (f"; event_f1={event_f1:.2f}" if event_f1 is not None else ""))

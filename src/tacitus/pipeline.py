@@ -42,7 +42,7 @@ MATERIAL_TYPES = frozenset({"ASSAULT", "COERCE", "MOBILIZE", "RETREAT", "PROTEST
 STATE_SECTORS = frozenset({"GOV", "MIL", "POL", "JUD", "LEG"})
 # Below CONFIDENCE_FLOOR an event is kept but flagged `low_confidence` in its context;
 # below DROP_FLOOR (a weak trigger with half its roles missing) it is not reported at all.
-CONFIDENCE_FLOOR = 0.45
+CONFIDENCE_FLOOR = 0.6
 DROP_FLOOR = 0.3
 
 

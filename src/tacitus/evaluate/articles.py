@@ -184,3 +184,24 @@ def f1(figures: dict[str, tuple[int, int]]) -> float | None:
     r = r_hit / r_all if r_all else 0.0
     p = p_hit / p_all if p_all else 0.0
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+BANDS = ((0.0, 0.45), (0.45, 0.6), (0.6, 0.75), (0.75, 1.01))
+
+
+def precision_by_band(scores: Sequence[ArticleScore]) -> list[tuple[str, int, int]]:
+    """(band, matched, events) over exhaustive gold: how often an event of that confidence is
+    one a careful coder also found."""
+    rows = []
+    for low, high in BANDS:
+        matched = total_ = 0
+        for score in scores:
+            if "precision_relaxed" not in score.figures:
+                continue
+            used = {r["event"] for r in score.figures["rows"] if r["event"] is not None}
+            for i, event in enumerate(score.system.get("events", [])):
+                if low <= event.get("confidence", 0.0) < high:
+                    total_ += 1
+                    matched += i in used
+        rows.append((f"{low:.2f}–{min(high, 1.0):.2f}", matched, total_))
+    return rows
