@@ -39,6 +39,8 @@ TARGET_PREPS: dict[str, tuple[str, ...]] = {
 # Types whose direct object is what is moved or given, not who is acted on ("withdrew its
 # troops from Mali", "deployed soldiers to the border").
 THEME_OBJECT_TYPES = frozenset({"RETREAT", "MOBILIZE"})
+# Types where two conjoined subjects act on each other.
+SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "parataxis"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
@@ -412,6 +414,11 @@ def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
         cand.target_alts = [(target, True)] if target is not None else []
     if cand.source is not None:
         cand.target_alts = [(t, ok) for t, ok in cand.target_alts if t.i != cand.source.i]
+        if cand.entry.type in SYMMETRIC_TYPES:
+            # "Obama and Putin will meet": one side is the source, the other the target.
+            partner = next((c for c in cand.source.children if c.dep_ == "conj"), None)
+            if partner is not None:
+                cand.target_alts.append((partner, False))
     cand.target = cand.target_alts[0][0] if cand.target_alts else None
 
 

@@ -341,7 +341,11 @@ class ActorResolver:
             learned_entry = reg.by_alias(name.text, self.learned)
             if learned_entry:
                 return self._ref(span, learned_entry, name=learned_entry.name)
-            return self._ref(span, None, name=name.text)
+            # A named person or organisation we know nothing more of is still an actor: keyed
+            # by its name, so its mentions group, with country and sector unknown.
+            ref = self._ref(span, None, name=name.text)
+            ref.id = "name:" + fold(name.text)
+            return ref
 
         # 4. A group noun owned by an actor takes the owner's affiliation ("the
         #    organization's fighters", "Wagner's men", "Mali's army").
