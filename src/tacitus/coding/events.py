@@ -379,19 +379,25 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
         # "Protests erupted against the mission": the verb only says the event happened.
         target = target or _pobj_for(verb, _target_preps(type_))
         return source, target
-    if source is None:
-        # The event noun inside a clause: "staged a mutiny" (object), "waved flags during a
-        # rally" (the participants of the clause), conjoined nouns ("celebrations and a march").
-        node = noun
-        while node.dep_ == "conj" and node.head.i != node.i:
-            node = node.head
-        if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
-            source = _subject(verb)
-        elif node.dep_ == "nsubjpass" and node.head.i == verb.i:
-            source = _pobj_for(verb, ("by",))
-        elif node.dep_ == "pobj" and node.head.head.i == verb.i and node.head.lower_ in {"in", "during", "through",
-                                                                                       "at"}:
-            source = _subject(verb)
+    # The event noun inside a clause: "staged a mutiny" (object), "sent thousands of troops"
+    # (object through a quantity), "waved flags during a rally", "arrived on a visit" (the
+    # participants of the clause), conjoined nouns ("celebrations and a march").
+    node = noun
+    while node.dep_ == "conj" and node.head.i != node.i:
+        node = node.head
+    while node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.dep_ in {"dobj", "nsubjpass"}:
+        node = node.head.head
+    if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
+        source = source or _subject(verb)
+        if target is None:
+            # "gave the Ivory Coast 5 million dollars of aid", "sent arms to Pakistan"
+            target = next((c for c in verb.children if c.dep_ == "dative" or (c.dep_ == "dobj" and c.i != node.i)),
+                          None) or _pobj_for(verb, _target_preps(type_))
+    elif node.dep_ == "nsubjpass" and node.head.i == verb.i:
+        source = source or _pobj_for(verb, ("by",))
+    elif node.dep_ == "pobj" and node.head.head.i == verb.i and node.head.lower_ in {"in", "during", "through", "at",
+                                                                                   "on", "for"}:
+        source = source or _subject(verb)
     return source, target
 
 
