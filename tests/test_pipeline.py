@@ -244,3 +244,41 @@ def test_document_info(pipeline: Pipeline) -> None:
     info = result.document
     got = (info.id, info.source, info.input_id, info.title, info.published, info.language, info.text_chars)
     assert got == (item.id, "wire/42", "42", "Attack in Gao", "2024-03-13", "en", len(PAST_FRIDAY))
+
+
+# -- statements derived from how an act is framed ----------------------------------------------
+
+def _types(result: DocumentResult) -> dict[str, EventMention]:
+    return {e.type: e for e in result.events}
+
+
+def test_declared_intent_is_an_agreement_beside_the_planned_act(pipeline: Pipeline) -> None:
+    result = process(pipeline, "The Malian government pledged on Monday to release the detained soldiers.")
+    events = _types(result)
+    assert events["CONCEDE"].status == "planned"
+    assert events["AGREE"].status == "asserted" and events["AGREE"].source.country == "MLI"
+    assert events["AGREE"].evidence.trigger == "pledged"
+
+
+def test_declared_hostile_intent_is_a_threat(pipeline: Pipeline) -> None:
+    result = process(pipeline, "The Niger junta said it would expel the French ambassador within days.")
+    events = _types(result)
+    assert events["SANCTION"].status == "planned"
+    assert "THREATEN" in events and events["THREATEN"].source.country == "NER"
+
+
+def test_refusal_of_a_cooperative_act_is_a_rejection(pipeline: Pipeline) -> None:
+    result = process(pipeline, "The Sudanese army refused to release the captured aid workers.")
+    events = _types(result)
+    assert events["CONCEDE"].status == "negated"
+    assert events["REJECT"].source.country == "SDN"
+
+
+def test_a_plain_negated_report_is_no_rejection(pipeline: Pipeline) -> None:
+    result = process(pipeline, "Police did not arrest the protesters in Bamako on Friday.")
+    assert "REJECT" not in _types(result)
+
+
+def test_protest_that_is_a_statement(pipeline: Pipeline) -> None:
+    result = process(pipeline, "Opposition leaders in Niamey protested that the vote had been rigged by the junta.")
+    assert "PROTEST" not in _types(result)

@@ -113,6 +113,7 @@ class Pipeline:
         magnitudes = find_magnitudes(sent)
         pairs = [(e, c) for c in candidates if (e := self._resolve(state, index, sent, c, magnitudes))]
         self._narrative_dates(state, sent, pairs)
+        pairs += [(d, c) for e, c in pairs if (d := self._declared_intent(state, e, c))]
         # One event per occurrence: a verb and its own event noun, or "shelling … killed 30".
         return merge_mentions(sorted((e for e, _ in pairs), key=lambda e: e.evidence.trigger_start or 0),
                               within_sentence=True)
@@ -187,6 +188,56 @@ class Pipeline:
             if said.precision != "document":
                 return said
         return date
+
+    def _declared_intent(self, state: _DocState, event: EventMention, cand: EventCandidate) -> EventMention | None:
+        """"The rebels pledged to free the captives", "the union said it would boycott the vote":
+        declaring one's own future act is itself an event — an intent to cooperate (AGREE) or a
+        threat (THREATEN), as CAMEO 03 and 13 code it — beside the planned act."""
+        if cand.refusal and event.status == "negated" and _known(event.source) and (event.quad_class or 0) <= 2:
+            # "refused to lift the curfew", "would not release the detainees": a rejection
+            return self._statement(state, event, "REJECT", cand.anchor if cand.intent_verb is None
+                                   else cand.intent_verb, cand)
+        if event.status == "demanded" and cand.report_verb is not None and cand.speaker is not None \
+                and event.source is not None:
+            # "Miller said the government must hold elections": the speaker demands it of them.
+            speaker = _resolve_role(state.resolver, cand.speaker)
+            if _known(speaker) and speaker is not None and not _same_actor(speaker, event.source):
+                request = self._statement(state, event, "REQUEST", cand.report_verb, cand)
+                if request is not None:
+                    request.source, request.target = speaker, event.source
+                return request
+        verb = cand.intent_verb
+        if verb is None or event.status != "planned" or not _known(event.source) or event.quad_class is None:
+            return None
+        speaker = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        said_by = _resolve_role(state.resolver, speaker) if speaker is not None else None
+        if said_by is not None and _known(said_by) and not _same_actor(said_by, event.source) \
+                and (said_by.id or said_by.name) != (event.source.id or event.source.name):
+            return None  # someone else's plan, reported: no intent of the speaker's own
+        return self._statement(state, event, "AGREE" if event.quad_class <= 2 else "THREATEN", verb, cand)
+
+    def _statement(self, state: _DocState, event: EventMention, type_: str, verb: Token,
+                   cand: EventCandidate) -> EventMention | None:
+        if type_ == event.type:
+            return None
+        xwalk = self.lexicon.crosswalk_for(type_, None)
+        start, end = verb.idx, verb.idx + len(verb)
+        date = event_date(verb, state.times, state.article.published)
+        return EventMention(
+            id=content_id(state.article.id, type_, str(start), str(end), __version__),
+            type=type_, mode=None, context=list(event.context), status="asserted",
+            source=event.source, target=event.target, date=date, location=event.location,
+            cameo=xwalk.cameo if xwalk else None, quad_class=xwalk.quad_class if xwalk else None,
+            goldstein=xwalk.goldstein if xwalk else None,
+            acled=({"event_type": xwalk.acled_event_type, "sub_event_type": xwalk.acled_sub_event_type or ""}
+                   if xwalk and xwalk.acled_event_type else None),
+            quote=event.quote,
+            evidence=Evidence(sentence=event.evidence.sentence, sentence_index=event.evidence.sentence_index,
+                              start=event.evidence.start, end=event.evidence.end, trigger=verb.text,
+                              trigger_start=start, trigger_end=end),
+            # The declaration is the sentence's main assertion: it outranks the act it announces.
+            confidence=round(min(1.0, event.confidence * 1.3), 3),
+        )
 
     def _narrative_dates(self, state: _DocState, sent: Span,
                          pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
@@ -350,7 +401,7 @@ def _confidence(cand: EventCandidate, source: ActorRef | None, target: ActorRef 
         score = min(1.0, score + 0.05)
     # The sentence's own assertion outranks what is embedded in it ("accused X of attacking":
     # the accusation is what the sentence reports as done).
-    score *= (1.0, 0.92, 0.85)[min(_clause_depth(cand.anchor), 2)]
+    score *= (1.0, 0.8, 0.7)[min(_clause_depth(cand.anchor), 2)]
     return max(0.0, min(1.0, score))
 
 

@@ -8,7 +8,7 @@ resolve stage turns them into actors, places and dates.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Span, Token
 
@@ -58,6 +58,8 @@ class EventCandidate:
     status: str = "asserted"
     speaker: Token | None = None
     report_verb: Token | None = None   # "said", whose date is the statement's
+    intent_verb: Token | None = None   # "pledged", "said it would": a declared intention
+    refusal: bool = False              # negated by the actor's own will: "refused to", "would not"
     in_quote: bool = False
     # Other readings of the target, best first, each with whether its words may stand as an
     # unresolved target; the pipeline takes the first that names a known actor.
@@ -172,7 +174,12 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
         if key is not None:
             hit = (_best(lex.verbs[key]), [tok])
         if hit is not None:
-            found.append(EventCandidate(hit[0], tok, tok, hit[1]))
+            entry = hit[0]
+            if entry.type == "PROTEST" and any(c.dep_ == "ccomp" for c in children):
+                # "The group protested that the vote was rigged": a protest *that* something is
+                # so is a statement of disapproval, not a demonstration.
+                entry = replace(entry, type="ACCUSE", mode="criticize")
+            found.append(EventCandidate(entry, tok, tok, hit[1]))
     # A material verb event covers its own event-noun object ("fired tear gas", "freed the
     # hostages"); verbal events keep theirs ("condemned the attack" reports two acts).
     for cand in found:
@@ -474,6 +481,8 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             if child.dep_ == "neg" or (child.dep_ == "det" and word == "no"):
                 cand.status = "negated"
                 cand.cues.append(word)
+                # "would not release", "will not attend": a refusal, not a report that it did not happen
+                cand.refusal = bool(_aux_lemmas(anchor) & {"will", "would", "wo", "shall"})
                 return
             if child.dep_ in {"amod", "advmod"} and word in claim:
                 cand.status = "claimed"
@@ -534,19 +543,23 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             gov_neg = any(c.dep_ == "neg" for c in gov.children) or lemma in negation
             if gov_neg and lemma in {"deny", "refute", "reject"} | negation:
                 cand.status = "negated"
+                cand.refusal = lemma in lex.cue("refusal")
                 return
             if lemma in demand or (gov.dep_ == "ROOT" and lemma == "call"):
                 cand.status = "demanded"
                 return
             if lemma in plan:
                 cand.status = "planned" if cand.status in {"asserted", "claimed"} else cand.status
+                if lemma in lex.cue("intent"):
+                    cand.intent_verb = gov
                 return
             if lemma in report:
                 speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
                 cand.speaker = speaker
                 cand.report_verb = gov
-                if conditional:
+                if conditional or cand.status == "planned":
                     cand.status = "planned"
+                    cand.intent_verb = gov
                 elif cand.status == "asserted" and cand.entry.type not in VERBAL_TYPES:
                     cand.status = "claimed"
                 return
