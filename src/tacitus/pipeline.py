@@ -156,7 +156,10 @@ class Pipeline:
         if cand.in_quote or (entry.type in VERBAL_TYPES and speaker is not None):
             quote = Quote(speaker, _quoted_text(sent) or sent.text.strip())
         confidence = _confidence(cand, source, target, location, date)
-        if confidence < DROP_FLOOR:
+        # Whether to report it at all is judged on the trigger and roles; an embedded clause
+        # only ranks lower ("companies that helped finance Wagner" is still an event).
+        depth = _clause_depth(cand.anchor)
+        if confidence / _depth_factor(cand.anchor) * (1.0, 0.9, 0.85)[min(depth, 2)] < DROP_FLOOR:
             return None
         context = list(entry.context)
         if confidence < CONFIDENCE_FLOOR:
@@ -200,19 +203,20 @@ class Pipeline:
         if event.status == "demanded" and cand.report_verb is not None and cand.speaker is not None \
                 and event.source is not None:
             # "Miller said the government must hold elections": the speaker demands it of them.
-            speaker = _resolve_role(state.resolver, cand.speaker)
-            if _known(speaker) and speaker is not None and not _same_actor(speaker, event.source):
+            demander = _resolve_role(state.resolver, cand.speaker)
+            if demander is not None and _known(demander) and not _same_actor(demander, event.source):
                 request = self._statement(state, event, "REQUEST", cand.report_verb, cand)
                 if request is not None:
-                    request.source, request.target = speaker, event.source
+                    request.source, request.target = demander, event.source
                 return request
         verb = cand.intent_verb
         if verb is None or event.status != "planned" or not _known(event.source) or event.quad_class is None:
             return None
-        speaker = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-        said_by = _resolve_role(state.resolver, speaker) if speaker is not None else None
-        if said_by is not None and _known(said_by) and not _same_actor(said_by, event.source) \
-                and (said_by.id or said_by.name) != (event.source.id or event.source.name):
+        subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        said_by = _resolve_role(state.resolver, subject) if subject is not None else None
+        source = event.source
+        if said_by is not None and source is not None and _known(said_by) and not _same_actor(said_by, source) \
+                and (said_by.id or said_by.name) != (source.id or source.name):
             return None  # someone else's plan, reported: no intent of the speaker's own
         return self._statement(state, event, "AGREE" if event.quad_class <= 2 else "THREATEN", verb, cand)
 
@@ -401,7 +405,11 @@ def _confidence(cand: EventCandidate, source: ActorRef | None, target: ActorRef 
         score = min(1.0, score + 0.05)
     # The sentence's own assertion outranks what is embedded in it ("accused X of attacking":
     # the accusation is what the sentence reports as done).
-    score *= (1.0, 0.8, 0.7)[min(_clause_depth(cand.anchor), 2)]
+    score *= _depth_factor(cand.anchor)
     return max(0.0, min(1.0, score))
+
+
+def _depth_factor(verb: Token) -> float:
+    return (1.0, 0.8, 0.7)[min(_clause_depth(verb), 2)]
 
 
