@@ -216,8 +216,11 @@ class Pipeline:
         said_by = _resolve_role(state.resolver, subject) if subject is not None else None
         source = event.source
         if said_by is not None and source is not None and _known(said_by) and not _same_actor(said_by, source) \
-                and (said_by.id or said_by.name) != (source.id or source.name):
-            return None  # someone else's plan, reported: no intent of the speaker's own
+                and (said_by.id or said_by.name) != (source.id or source.name) \
+                and not (said_by.country and said_by.country == source.country and source.sector == "GOV"):
+            # Someone else's plan, reported: no intent of the speaker's own (a state's own
+            # officials announcing its plans speak for it).
+            return None
         return self._statement(state, event, "AGREE" if event.quad_class <= 2 else "THREATEN", verb, cand)
 
     def _statement(self, state: _DocState, event: EventMention, type_: str, verb: Token,

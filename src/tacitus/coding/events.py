@@ -239,9 +239,9 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
         for child in head.children:
             if child.dep_ in {"dobj", "dative"} and child.i < verb.i:
                 return child
-            if child.dep_ == "prep" and child.lower_ in {"on", "upon"}:
+            if child.dep_ == "prep" and child.lower_ in {"on", "upon"} and child.i > head.i:
                 pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
-                if pobj is not None and pobj.i < verb.i:
+                if pobj is not None and pobj.i < verb.i and not _not_an_actor(pobj):
                     return pobj
         return _subject(head, depth + 1)
     if dep == "pcomp" and head.dep_ == "prep" and head.head.i != head.i:
