@@ -282,3 +282,20 @@ def test_a_plain_negated_report_is_no_rejection(pipeline: Pipeline) -> None:
 def test_protest_that_is_a_statement(pipeline: Pipeline) -> None:
     result = process(pipeline, "Opposition leaders in Niamey protested that the vote had been rigged by the junta.")
     assert "PROTEST" not in _types(result)
+
+
+def test_an_act_held_over_another_is_an_ultimatum(pipeline: Pipeline) -> None:
+    result = process(pipeline, "Kenya announced that it will withdraw its police from Haiti unless the "
+                               "council pays the mission's costs.")
+    events = _types(result)
+    assert events["RETREAT"].status == "hypothetical"
+    assert events["THREATEN"].source.country == "KEN"
+
+
+def test_a_reported_must_is_the_speakers_demand(pipeline: Pipeline) -> None:
+    result = process(pipeline, "The African Union said on Tuesday that Sudan must release the detained aid workers.")
+    events = _types(result)
+    assert events["CONCEDE"].status == "demanded"
+    request = events["REQUEST"]
+    assert request.source.id == "AU" or "African Union" in (request.source.name or "")
+    assert request.target.country == "SDN"

@@ -196,6 +196,10 @@ class Pipeline:
         """"The rebels pledged to free the captives", "the union said it would boycott the vote":
         declaring one's own future act is itself an event — an intent to cooperate (AGREE) or a
         threat (THREATEN), as CAMEO 03 and 13 code it — beside the planned act."""
+        if cand.ultimatum and _known(event.source) and event.type != "THREATEN":
+            root = sentence_of(cand.anchor).root
+            return self._statement(state, event, "THREATEN", root if _is_speech(root, self.lexicon) else cand.anchor,
+                                   cand)
         if cand.refusal and event.status == "negated" and _known(event.source) and (event.quad_class or 0) <= 2:
             # "refused to lift the curfew", "would not release the detainees": a rejection
             return self._statement(state, event, "REJECT", cand.anchor if cand.intent_verb is None
@@ -243,7 +247,7 @@ class Pipeline:
                               start=event.evidence.start, end=event.evidence.end, trigger=verb.text,
                               trigger_start=start, trigger_end=end),
             # The declaration is the sentence's main assertion: it outranks the act it announces.
-            confidence=round(min(1.0, event.confidence * 1.3), 3),
+            confidence=round(min(1.0, max(event.confidence * 1.3, 0.6)), 3),
         )
 
     def _narrative_dates(self, state: _DocState, sent: Span,
@@ -338,6 +342,10 @@ def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | No
         phrase = noun_phrase(token)
         return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
+
+
+def _is_speech(token: Token, lexicon: Lexicon) -> bool:
+    return token.lemma_.lower() in lexicon.cue("report") | lexicon.cue("intent")
 
 
 def _pick_target(resolver: ActorResolver, cand: EventCandidate) -> ActorRef | None:

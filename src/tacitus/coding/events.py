@@ -60,6 +60,7 @@ class EventCandidate:
     report_verb: Token | None = None   # "said", whose date is the statement's
     intent_verb: Token | None = None   # "pledged", "said it would": a declared intention
     refusal: bool = False              # negated by the actor's own will: "refused to", "would not"
+    ultimatum: bool = False            # "… unless X does Y": the act is a threat
     in_quote: bool = False
     # Other readings of the target, best first, each with whether its words may stand as an
     # unresolved target; the pipeline takes the first that names a known actor.
@@ -515,12 +516,14 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
     if aux & {"must", "should"} and cand.status == "asserted":
         cand.status = "demanded"
     conditional = aux & {"would", "could", "might", "may"}
-    if any(c.dep_ == "advcl" and any(m.lower_ in {"if", "unless"} for m in c.children if m.dep_ == "mark")
-           for c in anchor.children):
+    conditions = [m.lower_ for c in anchor.children if c.dep_ == "advcl"
+                  for m in c.children if m.dep_ == "mark" and m.lower_ in {"if", "unless"}]
+    conditions += [m.lower_ for m in anchor.children if m.dep_ == "mark" and m.lower_ in {"if", "unless"}]
+    if conditions:
         cand.status = "hypothetical"
-        return
-    if any(m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in anchor.children):
-        cand.status = "hypothetical"
+        # "will withdraw its force unless the ceasefire holds": an act held over another's
+        # head is an ultimatum (a threat) by its actor.
+        cand.ultimatum = "unless" in conditions and anchor.dep_ not in {"advcl"}
         return
 
     # Walk up through governing clauses: "vowed [Wagner would continue]", "called on X [to exit]".
