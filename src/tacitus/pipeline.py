@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from . import __version__
 from .coding.events import VERBAL_TYPES, EventCandidate, code_sentence
-from .coding.lexicon import Lexicon
+from .coding.lexicon import Crosswalk, Lexicon
 from .coding.merge import merge_mentions
 from .models import (
     ActorRef,
@@ -169,10 +170,7 @@ class Pipeline:
             type=entry.type, mode=entry.mode, context=context, status=status,
             source=source, target=target, date=date, location=location,
             killed=killed, injured=injured, quantity=quantity,
-            cameo=xwalk.cameo if xwalk else None, quad_class=xwalk.quad_class if xwalk else None,
-            goldstein=xwalk.goldstein if xwalk else None,
-            acled=({"event_type": xwalk.acled_event_type, "sub_event_type": xwalk.acled_sub_event_type or ""}
-                   if xwalk and xwalk.acled_event_type else None),
+            **_crosswalk_fields(xwalk),
             quote=quote,
             evidence=Evidence(sentence=sent.text.strip(), sentence_index=index, start=sent.start_char,
                               end=sent.end_char, trigger=cand.trigger_text, trigger_start=start, trigger_end=end),
@@ -238,10 +236,7 @@ class Pipeline:
             id=content_id(state.article.id, type_, str(start), str(end), __version__),
             type=type_, mode=None, context=list(event.context), status="asserted",
             source=event.source, target=event.target, date=date, location=event.location,
-            cameo=xwalk.cameo if xwalk else None, quad_class=xwalk.quad_class if xwalk else None,
-            goldstein=xwalk.goldstein if xwalk else None,
-            acled=({"event_type": xwalk.acled_event_type, "sub_event_type": xwalk.acled_sub_event_type or ""}
-                   if xwalk and xwalk.acled_event_type else None),
+            **_crosswalk_fields(xwalk),
             quote=event.quote,
             evidence=Evidence(sentence=event.evidence.sentence, sentence_index=event.evidence.sentence_index,
                               start=event.evidence.start, end=event.evidence.end, trigger=verb.text,
@@ -342,6 +337,15 @@ def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | No
         phrase = noun_phrase(token)
         return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
+
+
+def _crosswalk_fields(xwalk: Crosswalk | None) -> dict[str, Any]:
+    """CAMEO code, QuadClass, Goldstein and ACLED types of an event's (type, mode)."""
+    if xwalk is None:
+        return {"cameo": None, "quad_class": None, "goldstein": None, "acled": None}
+    acled = ({"event_type": xwalk.acled_event_type, "sub_event_type": xwalk.acled_sub_event_type or ""}
+             if xwalk.acled_event_type else None)
+    return {"cameo": xwalk.cameo, "quad_class": xwalk.quad_class, "goldstein": xwalk.goldstein, "acled": acled}
 
 
 def _is_speech(token: Token, lexicon: Lexicon) -> bool:
