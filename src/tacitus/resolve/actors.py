@@ -220,9 +220,18 @@ _NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 _NP_LEFT_DEPS = {"compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct"}
 
 
+def _names_a_place_or_group(prep: Token) -> bool:
+    """"of Morocco", "in south Serbia", "from two American aid groups": a short complement
+    holding a name, which says whose or where the head is."""
+    span = prep.doc[prep.i:prep.right_edge.i + 1]
+    return len(span) <= 8 and any(t.pos_ == "PROPN" or t.ent_type_ in {"NORP", "GPE", "ORG"} for t in span) \
+        and not any(t.pos_ in {"VERB", "AUX"} for t in span)
+
+
 def noun_phrase(token: Token) -> Span:
-    """The actor phrase headed by `token`: its left modifiers and a flat name to the right,
-    without relative clauses or long prepositional tails."""
+    """The actor phrase headed by `token`: its left modifiers, a flat name, an apposition that
+    names or describes it ("Kenzo Oshima, the U.N. relief coordinator") and a short "of / in /
+    from" complement with a name ("Rebels in the Ivory Coast"); no relative clauses."""
     doc = token.doc
     start = token.i
     for child in token.lefts:
@@ -230,10 +239,14 @@ def noun_phrase(token: Token) -> Span:
             start = min(start, child.left_edge.i)
     end = token.i + 1
     for child in token.rights:
-        if child.dep_ in {"compound", "flat", "nmod"} or (child.dep_ == "appos" and child.ent_type_):
+        if child.dep_ in {"compound", "flat", "nmod"} or (child.dep_ == "appos" and (
+                child.ent_type_ or token.pos_ == "PROPN" or any(t.ent_type_ for t in child.lefts))):
             end = max(end, child.i + 1)
         elif child.dep_ == "case":  # possessive 's
             end = max(end, child.i + 1)
+        elif child.dep_ == "prep" and child.lower_ in {"of", "in", "from"} and child.i == end \
+                and _names_a_place_or_group(child):
+            end = max(end, child.right_edge.i + 1)
     while start < end - 1 and (doc[start].is_punct or doc[start].lower_ in {"the", "a", "an"}):
         start += 1
     while end - 1 > start and doc[end - 1].is_punct:
