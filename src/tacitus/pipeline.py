@@ -311,7 +311,8 @@ class Pipeline:
         entry = self.gazetteer.country(iso3)
         if entry is None:
             return None
-        return PlaceRef(text=actor.text if actor else entry.name, name=entry.name, country=iso3,
+        # Inferred from an actor, not named in the text: the country's own name, no offsets.
+        return PlaceRef(text=entry.name, name=entry.name, country=iso3,
                         lat=entry.lat, lon=entry.lon, geonameid=entry.geonameid, precision="country")
 
 

@@ -319,7 +319,7 @@ def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
         add(_pobj_for(cand.tokens[-1], (*_target_preps(type_), "for", "of")))
     add(_pobj_for(verb, _target_preps(type_)))
     # Who stands behind the object: "calls by X", "an offer from X", "a curfew in X", "aid for X".
-    for obj in objects:
+    for obj in objects if type_ not in THEME_OBJECT_TYPES else ():
         for child in obj.children:
             if child.dep_ == "poss":
                 add(child, text_ok=False)

@@ -214,8 +214,15 @@ _ANAPHORS = {
     "he": "person", "him": "person", "his": "person", "she": "person", "her": "person",
     "it": "org", "its": "org", "they": "group", "them": "group", "their": "group",
 }
-_GROUP_HEADS = {"group", "organization", "organisation", "movement", "company", "militia",
-                "mission", "force", "forces", "coalition", "alliance", "outfit", "faction"}
+# "The group", "the mission": which antecedents each can refer back to (None: any non-state actor).
+_GROUP_HEADS: dict[str, frozenset[str] | None] = {
+    "group": None, "organization": None, "organisation": None, "movement": None, "outfit": None,
+    "faction": None, "coalition": None, "alliance": None,
+    "company": frozenset({"PMC", "BUS"}), "militia": frozenset({"MIL-ID", "REB", "INS"}),
+    "mission": frozenset({"PKO", "IGO"}), "force": frozenset({"PKO", "MIL", "PMC", "IGO"}),
+    "forces": frozenset({"PKO", "MIL", "PMC", "IGO"}),
+}
+_STATE_SECTORS = frozenset({"GOV", "MIL", "POL", "JUD", "LEG"})
 _NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"}
 _NP_LEFT_DEPS = {"compound", "amod", "det", "poss", "nmod", "nummod", "quantmod", "case", "punct"}
 
@@ -324,7 +331,7 @@ class ActorResolver:
             return self._bound_speaker(span) or self._antecedent(span, _ANAPHORS[head.lower_])
         if head.lemma_.lower() in _GROUP_HEADS and len(span) == 1 and any(
                 c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in head.children):
-            prior = self._antecedent(span, "org")
+            prior = self._antecedent(span, "org", _GROUP_HEADS[head.lemma_.lower()] or "non-state")
             if prior is not None:
                 return prior
             # "The militia attacked …" with nothing named before: the role noun still says who.
@@ -485,12 +492,22 @@ class ActorResolver:
         return ActorRef(text=span.text, name=ref.name, country=ref.country, sector=ref.sector, id=ref.id,
                         start=span.start_char, end=span.end_char)
 
-    def _antecedent(self, span: Span, kind: str) -> ActorRef | None:
+    def _antecedent(self, span: Span, kind: str, sectors: frozenset[str] | str | None = None) -> ActorRef | None:
+        """The nearest earlier actor of `kind`; `sectors` narrows it ("the mission" → a PKO;
+        "non-state": not a government or its forces)."""
         pools = {"person": [self._ctx.people], "org": [self._ctx.orgs, self._ctx.groups],
                  "group": [self._ctx.groups, self._ctx.orgs]}[kind]
+
+        def fits(ref: ActorRef) -> bool:
+            if sectors is None:
+                return True
+            if sectors == "non-state":
+                return ref.sector not in _STATE_SECTORS
+            return ref.sector in sectors
+
         prior = None
         for pool in pools:
-            before = [(at, ref) for at, ref in pool if at < span.start_char]
+            before = [(at, ref) for at, ref in pool if at < span.start_char and fits(ref)]
             if before:
                 prior = max(before, key=lambda p: p[0])[1]
                 break
