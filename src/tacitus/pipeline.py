@@ -137,7 +137,7 @@ class Pipeline:
             status = "asserted"  # a news agency reporting is the article's own voice
         date = self._date(state, cand)
         location = self._location(state, cand, source, target)
-        if target is None and location is not None and location.precision == "country" and (
+        if not _known(target) and location is not None and location.precision == "country" and (
                 entry.type in {"RETREAT", "MOBILIZE"} or entry.mode == "coup") and (
                 source is None or source.country != location.country or entry.mode == "coup"):
             # Withdrawing from or deploying to a country, or a coup in it, acts on its state.

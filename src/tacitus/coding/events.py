@@ -283,12 +283,17 @@ def _adjectival_passive(cand: EventCandidate) -> Token | None:
     return next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
 
 
-def _not_an_actor(token: Token) -> bool:
+# Nouns of time that the small model leaves untagged ("in the meantime", "at the moment").
+TIME_NOUNS = frozenset({"meantime", "meanwhile", "moment", "time", "past", "future", "present", "interim"})
+
+
+def _not_an_actor(token: Token, lex: Lexicon | None = None) -> bool:
+    """Dates, amounts and time nouns ("in the meantime") are never participants."""
     return token.ent_type_ in {"DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"} \
-        or token.pos_ in {"NUM", "ADV"}
+        or token.pos_ in {"NUM", "ADV"} or token.lemma_.lower() in TIME_NOUNS
 
 
-def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
+def _verb_targets(cand: EventCandidate, lex: Lexicon) -> list[tuple[Token, bool]]:
     """Candidate targets of a verb event, best first, each with whether its words may stand as
     an unresolved target. The pipeline takes the first that names a known actor: "rejected
     calls *by Belarus's rulers*", "demanded that *the US* cancel", "threatened to cut power
@@ -298,7 +303,7 @@ def _verb_targets(cand: EventCandidate) -> list[tuple[Token, bool]]:
     out: list[tuple[Token, bool]] = []
 
     def add(token: Token | None, text_ok: bool = True, own: bool = False) -> None:
-        if token is None or _not_an_actor(token) or (not own and (token.i in words or token.i == cand.trigger.i)):
+        if token is None or (not own and (token.i in words or token.i == cand.trigger.i or _not_an_actor(token, lex))):
             return
         if token.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
             token = verb.head
@@ -412,7 +417,7 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
 def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
     if cand.trigger.i == cand.anchor.i:  # verb trigger
         cand.source = _adjectival_passive(cand) or _subject(cand.anchor)
-        cand.target_alts = _verb_targets(cand)
+        cand.target_alts = _verb_targets(cand, lex)
         if cand.entry.lemma in lex.cue("patient") or any(k in lex.cue("patient") for k in verb_keys(cand.anchor)):
             victim = cand.source
             cand.source = None
@@ -421,7 +426,7 @@ def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
     elif cand.tokens[0].i == cand.anchor.i:  # light verb + event noun
         cand.source = _subject(cand.anchor)
         _, noun_target = _noun_roles(cand, lex)
-        cand.target_alts = ([(noun_target, True)] if noun_target is not None else []) + _verb_targets(cand)
+        cand.target_alts = ([(noun_target, True)] if noun_target is not None else []) + _verb_targets(cand, lex)
     else:
         source, target = _noun_roles(cand, lex)
         cand.source = source

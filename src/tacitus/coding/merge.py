@@ -74,9 +74,13 @@ def _absorb(base: EventMention, other: EventMention) -> None:
     base.target = base.target or other.target
     base.location = base.location if base.location is not None and (
         other.location is None or _rank(base.location) <= _rank(other.location)) else other.location
-    if other.date is not None and (base.date is None or _DATE_ORDER.get(other.date.precision, 9)
-                                   < _DATE_ORDER.get(base.date.precision, 9)):
-        base.date = other.date  # the finer of two agreeing dates ("Tuesday" over "this week")
+    looking_back = base.status == "planned" and base.date is not None and other.date is not None and (
+        (other.date.end or other.date.start or "") < (base.date.start or ""))
+    if other.date is not None and not looking_back and (base.date is None or _DATE_ORDER.get(
+            other.date.precision, 9) < _DATE_ORDER.get(base.date.precision, 9)):
+        # The finer of two agreeing dates ("Tuesday" over "this week"); a plan never takes a
+        # window that ended before it was announced.
+        base.date = other.date
     for field in ("killed", "injured", "quantity"):
         mine, theirs = getattr(base, field), getattr(other, field)
         # Two figures for one act: the conservative one (ACLED's rule).
