@@ -7,9 +7,9 @@ merged; the most confident mention keeps its evidence and takes the others' miss
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
+from ..geo import great_circle_km
 from ..models import ActorRef, EventMention, PlaceRef
 
 POINT_KM = 50.0
@@ -34,9 +34,7 @@ def _roles_agree(a: ActorRef | None, b: ActorRef | None) -> bool | None:
 
 
 def _km(a: PlaceRef, b: PlaceRef) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 6371 * 2 * math.asin(math.sqrt(min(1.0, h)))
+    return great_circle_km(a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0)
 
 
 def _places_agree(a: PlaceRef | None, b: PlaceRef | None) -> bool:

@@ -9,7 +9,6 @@ exhaustive.
 from __future__ import annotations
 
 import json
-import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..geo import great_circle_km
 from ..ingest import read_articles
 from ..models import Article
 
@@ -49,9 +49,7 @@ def _overlaps(window: Sequence[str] | None, when: dict[str, Any] | None) -> bool
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 6371 * 2 * math.asin(math.sqrt(min(1.0, h)))
+    return great_circle_km(a[0], a[1], b[0], b[1])
 
 
 def _place_ok(gold_place: dict[str, Any] | None, loc: dict[str, Any] | None, gold_places: list[dict[str, Any]]) -> bool:

@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 from spacy.tokens import Doc, Span, Token
 
+from tacitus.geo import great_circle_km
 from tacitus.models import PlaceRef
 from tacitus.nlp import sentence_of
 from tacitus.resolve.gazetteer import Gazetteer, GeoEntry, normalize_name
@@ -427,10 +428,7 @@ def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False)
 # ----- "X, Y" pairs ------------------------------------------------------------------------------------
 
 def _km(a: GeoEntry, b: GeoEntry) -> float:
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dlat, dlon = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
+    return great_circle_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _contains(outer: GeoEntry, inner: GeoEntry) -> bool:
