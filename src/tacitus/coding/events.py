@@ -553,7 +553,9 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
                 cand.status = "negated"
                 cand.refusal = lemma in lex.cue("refusal")
                 return
-            if lemma in demand or (gov.dep_ == "ROOT" and lemma == "call"):
+            # "urged X to", "called on X to": the verb, or the verb with its preposition
+            if lemma in demand or any(f"{lemma} {c.lower_}" in demand for c in gov.children
+                                      if c.dep_ in {"prep", "prt"}):
                 cand.status = "demanded"
                 return
             if lemma in plan:
