@@ -31,6 +31,7 @@ prepare\tplan\t
 vow\tplan\t
 not\tnegation\t
 urge\tdemand\t
+call on\tdemand\t
 allegedly\tclaim\t
 """
 # A blank English vocab gives tokens their lexical attributes (lower case, shape).
