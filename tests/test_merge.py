@@ -59,3 +59,16 @@ def test_conservative_casualty_figure_and_first_mention_order() -> None:
     merged = merge_mentions([a, b, c])
     assert [e.type for e in merged] == ["ASSAULT", "PROTEST"]
     assert merged[0].killed == 30 and merged[0].evidence.start == 20
+
+
+def test_a_toll_without_agent_goes_to_the_attack_of_its_sentence() -> None:
+    from tacitus.coding.merge import attach_casualty_reports
+
+    attack = mention("ASSAULT", "RSF", "CAMP", confidence=0.8)
+    toll = mention("ASSAULT", None, "CIVILIANS", start=30, killed=30)
+    [merged] = attach_casualty_reports([attack, toll])
+    assert merged.killed == 30 and merged.target.id == "CAMP"
+    # The next sentence's toll may belong to another attack: left alone.
+    later = mention("ASSAULT", None, "CIVILIANS", start=90, killed=12)
+    later.evidence.sentence_index = 1
+    assert len(attach_casualty_reports([attack, later])) == 2

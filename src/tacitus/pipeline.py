@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from . import __version__
 from .coding.events import VERBAL_TYPES, EventCandidate, code_sentence
 from .coding.lexicon import Crosswalk, Lexicon
-from .coding.merge import merge_mentions
+from .coding.merge import attach_casualty_reports, merge_mentions
 from .models import (
     ActorRef,
     Article,
@@ -93,7 +93,7 @@ class Pipeline:
         events: list[EventMention] = []
         for index, sent in enumerate(doc.sents):
             events.extend(self._code(state, index, sent))
-        events = merge_mentions(events)  # the headline and the lead, a recap further down
+        events = attach_casualty_reports(merge_mentions(events))  # the headline and the lead; tolls
         info = DocumentInfo(
             id=doc_id, source=article.source, input_id=article.input_id, title=article.title,
             published=published.isoformat() if published else None, language=article.language,

@@ -313,6 +313,10 @@ def _verb_targets(cand: EventCandidate, lex: Lexicon) -> list[tuple[Token, bool]
     for child in verb.children:
         if child.dep_ == "nsubjpass" and _adjectival_passive(cand) is None:
             add(child)
+    if cand.entry.kind == "phrasal" and cand.tokens[1].dep_ == "prep":
+        # "fired tear gas on the crowd", "called on the mission": the preposition names who
+        # is acted on; the object, if any, is the means.
+        add(next((c for c in cand.tokens[1].children if c.dep_ == "pobj"), None))
     objects = [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
     if type_ not in THEME_OBJECT_TYPES:
         for child in objects:

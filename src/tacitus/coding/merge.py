@@ -108,3 +108,24 @@ def merge_mentions(events: Sequence[EventMention], within_sentence: bool = False
             _absorb(home, event)
     order = {id(e): n for n, e in enumerate(events)}
     return sorted(kept, key=lambda e: order[id(e)])
+
+
+def attach_casualty_reports(events: Sequence[EventMention]) -> list[EventMention]:
+    """"Gunmen shelled the camp, and at least 30 people were killed": a killing with no agent of
+    its own in the sentence of an attack reports that attack's toll; its figures go to the attack
+    (the conservative one where both give one) and it is not a second event. Across sentences
+    the toll is left alone: the attack it belongs to is not certain (measured on our gold)."""
+    out: list[EventMention] = []
+    for event in events:
+        if event.type == "ASSAULT" and event.source is None and (event.killed or event.injured):
+            attack = next((e for e in reversed(out) if e.type == "ASSAULT" and e.source is not None
+                           and event.evidence.sentence_index == e.evidence.sentence_index
+                           and _dates_agree(e, event) and _places_agree(e.location, event.location)), None)
+            if attack is not None:
+                for field in ("killed", "injured"):
+                    mine, theirs = getattr(attack, field), getattr(event, field)
+                    setattr(attack, field, theirs if mine is None else (mine if theirs is None else min(mine, theirs)))
+                attack.target = attack.target or event.target
+                continue
+        out.append(event)
+    return out
