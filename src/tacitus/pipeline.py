@@ -407,6 +407,8 @@ def _clause_depth(verb: Token) -> int:
             break
         if node.dep_ in {"ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj"}:
             depth += 1
+            if node.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children):
+                depth += 1  # a purpose ("marched to demand reforms") is what the act is for, not the act
         node = node.head
     return depth
 
