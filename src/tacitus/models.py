@@ -29,6 +29,11 @@ def normalize_text(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
+def strip_accents(text: str) -> str:
+    """"Goïta" → "Goita": decomposed, combining marks dropped (for case- and accent-blind keys)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def content_id(*parts: str, length: int = 16) -> str:
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:length]

@@ -45,6 +45,10 @@ STATE_SECTORS = frozenset({"GOV", "MIL", "POL", "JUD", "LEG"})
 # below DROP_FLOOR (a weak trigger with half its roles missing) it is not reported at all.
 CONFIDENCE_FLOOR = 0.6
 DROP_FLOOR = 0.3
+# Confidence factors by clause depth (main clause, one level down, two or more): for ranking
+# the events of a sentence, and — milder — for deciding whether an event is reported at all.
+RANK_BY_DEPTH = (1.0, 0.8, 0.7)
+DROP_BY_DEPTH = (1.0, 0.9, 0.85)
 
 
 @dataclass
@@ -156,12 +160,14 @@ class Pipeline:
         quote = None
         if cand.in_quote or (entry.type in VERBAL_TYPES and speaker is not None):
             quote = Quote(speaker, _quoted_text(sent) or sent.text.strip())
-        confidence = _confidence(cand, source, target, location, date)
-        # Whether to report it at all is judged on the trigger and roles; an embedded clause
-        # only ranks lower ("companies that helped finance Wagner" is still an event).
-        depth = _clause_depth(cand.anchor)
-        if confidence / _depth_factor(cand.anchor) * (1.0, 0.9, 0.85)[min(depth, 2)] < DROP_FLOOR:
+        base = _confidence(cand, source, target, location, date)
+        depth = min(_clause_depth(cand.anchor), 2)
+        # Whether to report it at all is judged mostly on the trigger and roles; an embedded
+        # clause ranks lower ("companies that helped finance Wagner" is still an event), since
+        # the sentence's own assertion outranks what it embeds ("accused X of attacking").
+        if base * DROP_BY_DEPTH[depth] < DROP_FLOOR:
             return None
+        confidence = base * RANK_BY_DEPTH[depth]
         context = list(entry.context)
         if confidence < CONFIDENCE_FLOOR:
             context.append("low_confidence")
@@ -421,13 +427,6 @@ def _confidence(cand: EventCandidate, source: ActorRef | None, target: ActorRef 
         score *= 0.9  # a bare event noun says less about who did it than a verb
     if date is not None and date.precision != "document":
         score = min(1.0, score + 0.05)
-    # The sentence's own assertion outranks what is embedded in it ("accused X of attacking":
-    # the accusation is what the sentence reports as done).
-    score *= _depth_factor(cand.anchor)
     return max(0.0, min(1.0, score))
-
-
-def _depth_factor(verb: Token) -> float:
-    return (1.0, 0.8, 0.7)[min(_clause_depth(verb), 2)]
 
 

@@ -9,7 +9,6 @@ exhaustive.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,15 +17,14 @@ from typing import Any
 
 from ..geo import great_circle_km
 from ..ingest import read_articles
-from ..models import Article
+from ..models import Article, strip_accents
 
 RATIOS = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found", "place_ok_of_found",
           "status_ok_of_found", "places_resolved", "actors_with_country", "precision_relaxed")
 
 
 def _norm(s: str | None) -> str:
-    s = unicodedata.normalize("NFKD", s or "")
-    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+    return strip_accents(s or "").lower()
 
 
 def _actor_matches(aliases: Sequence[str] | None, actor: dict[str, Any] | None) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..models import PLOVER_TYPES, ActorRef, Article, DocumentResult, EventMention
+from ..models import PLOVER_TYPES, ActorRef, Article, DocumentResult, EventMention, strip_accents
 
 PLOVER_FILE = Path("eval/plover-gsr/PLOVER_GSR_CAMEO.txt")
 PETR2_FILE = Path("eval/petr2-gsr/PETR2_GSR_validation.xml")
@@ -394,8 +393,7 @@ def top_event(result: DocumentResult) -> EventMention | None:
 
 
 def _fold(text: str | None) -> str:
-    text = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return strip_accents(text or "").casefold()
 
 
 def actor_matches(gold: Sequence[GoldActor], system: ActorRef | None) -> bool:

@@ -18,7 +18,7 @@ from trafilatura import bare_extraction, load_html
 
 from tacitus.errors import InputError
 from tacitus.ingest.readers import document_text, parse_published, read_documents
-from tacitus.models import Article, Paragraph, RawDocument
+from tacitus.models import Article, Paragraph, RawDocument, normalize_text
 
 LANGUAGE = "en"  # no language detection yet; every input is taken as English
 MIN_HTML_TEXT_CHARS = 40  # below this, trafilatura found navigation or a teaser, not an article
@@ -72,8 +72,7 @@ def read_articles(
 
 
 def _text_article(text: str, raw: RawDocument) -> Article:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    text = normalize_text(text)
     blocks = [block for block in _BLANK_LINES.split(text) if block.strip()]
     title = raw.title or _text_title(blocks)
     body, paragraphs = _join_paragraphs(blocks, [False] * len(blocks))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,15 +19,13 @@ from pathlib import Path
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataError
-from ..models import SECTORS, ActorRef, content_id
+from ..models import SECTORS, ActorRef, content_id, strip_accents
 from ..nlp import sentence_of
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive key: "Goïta" and "GOITA" meet at "goita"."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("’", "'").replace("‘", "'")
+    text = strip_accents(text).replace("’", "'").replace("‘", "'")
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -536,5 +533,4 @@ def document_actors(resolver: ActorResolver, doc: Doc) -> list[ActorRef]:
 
 def _is_agentive(ent: Span) -> bool:
     """A place name used as an actor: subject or object of a verb, or a possessor."""
-    return ent.root.dep_ in {"nsubj", "nsubjpass", "dobj", "poss", "agent", "conj"} and not any(
-        t.dep_ == "pobj" for t in [ent.root])
+    return ent.root.dep_ in {"nsubj", "nsubjpass", "dobj", "poss", "agent", "conj"}
