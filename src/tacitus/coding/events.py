@@ -580,14 +580,14 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
             if lemma in claim:
                 cand.status = "claimed"
                 return
-        if node.dep_ == "advcl" and lemma in {"accuse"}:
+        if node.dep_ == "advcl" and lemma in claim:
             break
         node = gov
-    if trigger.i != anchor.i and trigger.head.lemma_.lower() in claim | {"accuse"} \
+    if trigger.i != anchor.i and trigger.head.lemma_.lower() in claim \
             and trigger.dep_ in {"pcomp", "pobj"}:
         cand.status = "claimed"
     # "accusing X of ordering strikes": the accused act is a claim.
-    if anchor.dep_ == "pcomp" and anchor.head.head.lemma_.lower() in {"accuse", "blame", "allege"}:
+    if anchor.dep_ == "pcomp" and anchor.head.head.lemma_.lower() in claim:
         cand.status = "claimed"
     if conditional and cand.status == "asserted":
         cand.status = "hypothetical"
