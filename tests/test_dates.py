@@ -14,8 +14,18 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from tacitus.errors import InputError
-from tacitus.models import DateWindow
-from tacitus.resolve.dates import TimeMention, clause_tense, event_date, find_times
+from tacitus.models import DateWindow, TimeRef
+from tacitus.resolve.dates import (
+    TimeMention,
+    carried_window,
+    clause_tense,
+    describes,
+    event_date,
+    find_times,
+    narrative_date,
+    timex3_type,
+    told_in_past,
+)
 
 PUB = date(2023, 6, 27)  # a Tuesday
 VOCAB = spacy.blank("en").vocab  # English lexical attributes (lower case) without a model
@@ -471,6 +481,52 @@ def test_the_date_of_the_statement_an_act_was_made_in_dates_the_act() -> None:
     assert event_date(token(doc, "said"), times, PUB).precision == "document"
 
 
+@pytest.mark.parametrize(("spec", "word", "told"), [
+    ("Rebels|NNS|nsubj|1 attacked|VBD|ROOT|1 .|.|punct|1", "attacked", True),
+    ("Rebels|NNS|nsubj|2 had|VBD|aux|2 fled|VBN|ROOT|2 .|.|punct|2", "fled", True),
+    # a present perfect speaks of now
+    ("Violence|NN|nsubj|3 has|VBZ|aux|3 not|RB|neg|3 eased|VBN|ROOT|3 .|.|punct|3", "eased", False),
+    ("Rebels|NNS|nsubj|2 will|MD|aux|2 attack|VB|ROOT|2 .|.|punct|2", "attack", False),
+    # a bare participle clause takes the tense of the clause it hangs on
+    ("Accusing|VBG|advcl|4 Rome|NNP|dobj|0 ,|,|punct|4 he|PRP|nsubj|4 mobilized|VBD|ROOT|4 troops|NNS|dobj|4",
+     "Accusing", True),
+    # a purpose is not told as done
+    ("Police|NNS|nsubj|1 withdrew|VBD|ROOT|1 to|TO|aux|3 wait|VB|advcl|1 .|.|punct|1", "wait", False),
+])
+def test_told_in_past(spec: str, word: str, told: bool) -> None:
+    assert told_in_past(token(parse(spec), word)) is told
+
+
+def test_a_relative_clause_describes_a_participant() -> None:
+    doc = parse(RELATIVE_CLAUSE)
+    assert describes(token(doc, "seized")) and describes(token(doc, "2012"))
+    assert not describes(token(doc, "attacked")) and not describes(token(doc, "Monday"))
+
+
+@pytest.mark.parametrize(("window", "carried"), [
+    (DateWindow("Monday", "2023-06-26", "2023-06-26", "day"), True),
+    (DateWindow("Tuesday", "2023-06-27", "2023-06-27", "day"), True),
+    (DateWindow("last month", "2023-05-01", "2023-05-31", "month"), True),
+    (DateWindow("June", "2022-06-01", "2023-06-27", "month"), False),  # "since June": how long, not when
+    (DateWindow("recently", "2022-06-27", "2023-06-27", "month"), False),
+    (DateWindow("Friday", "2023-06-30", "2023-06-30", "day"), False),  # ahead
+    (DateWindow(None, "2023-06-27", "2023-06-27", "document"), False),
+    (None, False),
+])
+def test_carried_window(window: DateWindow | None, carried: bool) -> None:
+    assert carried_window(window, PUB) is carried
+
+
+@pytest.mark.parametrize(("value", "precision", "type_"), [
+    ("2023-06-27", "day", "DATE"), ("2023-W25-WE", "week", "DATE"), ("2023-SU", "season", "DATE"),
+    ("PRESENT_REF", "present", "DATE"), ("PAST_REF", None, "DATE"), (None, None, "DATE"),
+    ("2023-06-27TNI", "day", "TIME"), ("P10Y", "duration", "DURATION"), ("XXXX-WXX-1", None, "SET"),
+    ("P1W", None, "SET"),
+])
+def test_timex3_type(value: str | None, precision: str | None, type_: str) -> None:
+    assert timex3_type(TimeRef("x", value, None, None, precision, 0, 1)) == type_
+
+
 # --------------------------------------------------------------------------- end to end with the model
 
 
@@ -656,3 +712,99 @@ def test_relative_expressions_without_publication(nlp: Language) -> None:
 def test_event_date(nlp: Language, text: str, trigger: str, expected: DateWindow) -> None:
     doc = nlp(text)
     assert event_date(token(doc, trigger), find_times(doc, PUB), PUB) == expected
+
+
+@pytest.mark.parametrize(("text", "expression", "value", "start", "end", "precision"), [
+    # a day of the month alone: the month the tense points to, or that of a date before it in its sentence
+    ("Protesters marched on the embassy on the 14th.", "the 14th", "2023-06-14", "2023-06-14", "2023-06-14",
+     "day"),
+    ("Rebels freed the hostages on the 28th.", "the 28th", "2023-05-28", "2023-05-28", "2023-05-28", "day"),
+    ("Rebels will free the hostages on the 30th.", "the 30th", "2023-06-30", "2023-06-30", "2023-06-30", "day"),
+    ("Fighting began on March 3 and ended on the 14th.", "the 14th", "2023-03-14", "2023-03-14", "2023-03-14",
+     "day"),
+    # the end of a year without its article; told in the past while this year's end is ahead, last year's
+    ("The epidemic peaked by the end of year.", "the end of year", "2022", "2022-09-01", "2022-12-31", "year"),
+    ("Talks will go on for the rest of year.", "the rest of year", "2023", "2023-06-27", "2023-12-31", "year"),
+    ("Fighting raged in 2012-13 across the north.", "13", "2013", "2013-01-01", "2013-12-31", "year"),
+    ("Troops boarded the ship on May 31, 2010. The crew was asleep at the time.", "the time", "PAST_REF",
+     "2010-05-31", "2010-05-31", "day"),
+])
+def test_normalization_of_bare_days_year_ends_and_anaphoric_times(
+        nlp: Language, text: str, expression: str, value: str, start: str, end: str, precision: str) -> None:
+    m = mention(nlp, text, expression)
+    assert (m.ref.value, m.ref.start_date, m.ref.end_date, m.ref.precision) == (value, start, end, precision)
+
+
+@pytest.mark.parametrize("text", [
+    "The office is on the 14th floor.",
+    "Mali marks the 10th anniversary of the accord.",
+    "He finished 5th in the race.",
+    "He was in office at the time of the attack.",
+])
+def test_ordinals_and_times_that_are_not_dates(nlp: Language, text: str) -> None:
+    assert find_times(nlp(text), PUB) == []
+
+
+@pytest.mark.parametrize(("text", "trigger", "expected"), [
+    # tense
+    ("Rebels will attack the base on Friday.", "attack", DateWindow("Friday", "2023-06-30", "2023-06-30", "day")),
+    ("The envoy met the rebel leaders on Monday.", "met", DateWindow("Monday", "2023-06-26", "2023-06-26", "day")),
+    # since, by, until: ahead from publication; a deadline already past is the act's nearest known date
+    ("The army has controlled the town since March.", "controlled",
+     DateWindow("March", "2023-03-01", "2023-06-27", "month")),
+    ("The mission must leave by June 30.", "leave", DateWindow("June 30", "2023-06-27", "2023-06-30", "day")),
+    ("The last soldiers left the base by Dec. 31.", "left",
+     DateWindow("Dec. 31", "2022-12-31", "2022-12-31", "day")),
+    ("The curfew will stay in force until Sunday.", "stay",
+     DateWindow("Sunday", "2023-06-27", "2023-07-02", "day")),
+    ("The junta detained the mayor until Sunday.", "detained",
+     DateWindow("Sunday", "2023-06-25", "2023-06-25", "day")),
+    ("Gunmen kidnapped two aid workers earlier this month.", "kidnapped",
+     DateWindow("earlier this month", "2023-06-01", "2023-06-26", "month")),
+    ("Bandits raided three villages over the weekend.", "raided",
+     DateWindow("the weekend", "2023-06-24", "2023-06-25", "week")),
+    ("The last troops will leave by the end of this week.", "leave",
+     DateWindow("the end of this week", "2023-06-27", "2023-07-02", "week")),
+    # days of the month with and without their month
+    ("Soldiers arrested the journalist on March 3.", "arrested",
+     DateWindow("March 3", "2023-03-03", "2023-03-03", "day")),
+    ("Protesters marched on the embassy on the 14th.", "marched",
+     DateWindow("the 14th", "2023-06-14", "2023-06-14", "day")),
+    ("Police dispersed the rally on Saturday, June 17.", "dispersed",
+     DateWindow("Saturday, June 17", "2023-06-17", "2023-06-17", "day")),
+    # a time phrase the parser hung on a noun deep in the clause still dates the clause
+    ("Gunmen entered the town, 50 km north of the capital, before dawn on Monday.", "entered",
+     DateWindow("Monday", "2023-06-26", "2023-06-26", "day")),
+    ("Troops boarded the ship on May 31, 2010. The crew was asleep at the time, and the troops opened fire.",
+     "opened", DateWindow("the time", "2010-05-31", "2010-05-31", "day")),
+])
+def test_event_date_from_the_event_clause(nlp: Language, text: str, trigger: str, expected: DateWindow) -> None:
+    doc = nlp(text)
+    trig = [t for t in doc if t.text == trigger][-1]
+    assert event_date(trig, find_times(doc, PUB), PUB) == expected
+
+
+MONDAY = DateWindow("Monday", "2023-06-26", "2023-06-26", "day")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # read through undated sentences told in the past
+    ("Gunmen entered the town on Monday. They stormed the prison and freed 40 inmates.", MONDAY),
+    ("Gunmen entered the town in March. They stormed the prison.",
+     DateWindow("March", "2023-03-01", "2023-03-31", "month")),
+    # across a paragraph break only the news peg carries, and only the date of an act
+    ("Gunmen entered the town on Monday.\n\nResidents said the police fled.", MONDAY),
+    ("Gunmen entered the town in March.\n\nResidents said the police fled.", None),
+    ("The mayor said on Monday that talks would resume.\n\nThe union said its members walked out.", None),
+    # a sentence in the present brings the story back to now
+    ("Gunmen entered the town on Monday. The town is calm now. Residents said the police fled.", None),
+    # a relative clause is background; a main clause outranks the clause subordinate to it
+    ("The army recaptured the town on Monday, which rebels had seized in 2012. Soldiers freed 30 hostages.",
+     MONDAY),
+    ("The rebels released the crew on Sunday, 14 months after seizing the ship.\n\nThe crew was flown home.",
+     DateWindow("Sunday", "2023-06-25", "2023-06-25", "day")),
+])
+def test_narrative_date(nlp: Language, text: str, expected: DateWindow | None) -> None:
+    doc = nlp(text)
+    last = list(doc.sents)[-1]
+    assert narrative_date(last, find_times(doc, PUB), PUB) == expected

@@ -72,3 +72,47 @@ def test_a_toll_without_agent_goes_to_the_attack_of_its_sentence() -> None:
     later = mention("ASSAULT", None, "CIVILIANS", start=90, killed=12)
     later.evidence.sentence_index = 1
     assert len(attach_casualty_reports([attack, later])) == 2
+
+
+def test_a_toll_told_before_its_attack_goes_to_it() -> None:
+    from tacitus.coding.merge import attach_casualty_reports
+
+    # "Five soldiers were killed when militants ambushed a convoy": the toll comes first.
+    toll = mention("ASSAULT", None, "SOLDIERS", start=0, killed=5)
+    attack = mention("ASSAULT", "JNIM", "CONVOY", start=40, confidence=0.8)
+    [merged] = attach_casualty_reports([toll, attack])
+    assert merged is attack and merged.killed == 5
+
+
+def test_of_two_attacks_in_the_sentence_the_nearest_takes_the_toll() -> None:
+    from tacitus.coding.merge import attach_casualty_reports
+
+    first = mention("ASSAULT", "JNIM", "ARMY", start=0)
+    toll = mention("ASSAULT", None, "VILLAGERS", start=60, killed=4)
+    second = mention("ASSAULT", "BANDITS", "HERDERS", start=70)
+    merged = attach_casualty_reports([first, toll, second])
+    assert [(e.source.id, e.killed) for e in merged] == [("JNIM", None), ("BANDITS", 4)]
+
+
+def test_a_toll_without_an_attack_in_its_sentence_stays_an_event() -> None:
+    from tacitus.coding.merge import attach_casualty_reports
+
+    toll = mention("ASSAULT", None, "CIVILIANS", killed=12)
+    statement = mention("ACCUSE", "UN", "JNIM", start=30)
+    assert attach_casualty_reports([toll, statement]) == [toll, statement]
+
+
+def test_the_attackers_own_killing_is_the_attacks_toll() -> None:
+    from tacitus.coding.merge import attach_casualty_reports
+
+    # "JNIM ambushed a patrol, killing 12 soldiers": one occurrence, told twice.
+    ambush = mention("ASSAULT", "JNIM", "PATROL", confidence=0.9)
+    ambush.mode = "ambush"
+    killing = mention("ASSAULT", "JNIM", "SOLDIERS", start=30, killed=12)
+    killing.mode = "kill"
+    [merged] = attach_casualty_reports([ambush, killing])
+    assert merged is ambush and merged.killed == 12 and merged.target.id == "PATROL"
+    # Someone else's killing in the sentence is another occurrence.
+    other = mention("ASSAULT", "ARMY", "FIGHTERS", start=60, killed=20)
+    other.mode = "kill"
+    assert len(attach_casualty_reports([ambush, other])) == 2

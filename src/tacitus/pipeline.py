@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from . import __version__
-from .coding.events import VERBAL_TYPES, EventCandidate, code_sentence
+from .coding.events import LOCATIVE_PREPS, VERBAL_TYPES, EventCandidate, code_sentence
 from .coding.lexicon import Crosswalk, Lexicon
 from .coding.merge import attach_casualty_reports, merge_mentions
 from .models import (
@@ -32,9 +32,17 @@ from .models import (
 )
 from .nlp import doc_text, load_nlp, sentence_of
 from .resolve.actors import ActorRegistry, ActorResolver, document_actors, noun_phrase
-from .resolve.dates import TimeMention, clause_tense, event_date, find_times
+from .resolve.dates import (
+    TimeMention,
+    carried_window,
+    describes,
+    event_date,
+    find_times,
+    narrative_date,
+    told_in_past,
+)
 from .resolve.gazetteer import Gazetteer
-from .resolve.magnitudes import Magnitude, find_magnitudes
+from .resolve.magnitudes import Magnitude, event_counts, find_magnitudes
 from .resolve.places import PlaceMention, event_place, resolve_places
 
 # Material events whose place, when the text gives none in their clause, is the country of
@@ -116,7 +124,9 @@ class Pipeline:
         if not candidates:
             return []
         magnitudes = find_magnitudes(sent)
-        pairs = [(e, c) for c in candidates if (e := self._resolve(state, index, sent, c, magnitudes))]
+        rivals = [(c.trigger, c.entry.type) for c in candidates]
+        pairs = [(e, c) for c in candidates if (e := self._resolve(state, index, sent, c, magnitudes, rivals))]
+        _share_purpose_targets(pairs)
         self._narrative_dates(state, sent, pairs)
         pairs += [(d, c) for e, c in pairs if (d := self._declared_intent(state, e, c))]
         # One event per occurrence: a verb and its own event noun, or "shelling … killed 30".
@@ -124,13 +134,26 @@ class Pipeline:
                               within_sentence=True)
 
     def _resolve(self, state: _DocState, index: int, sent: Span, cand: EventCandidate,
-                 magnitudes: Sequence[Magnitude]) -> EventMention | None:
+                 magnitudes: Sequence[Magnitude], rivals: Sequence[tuple[Token, str]] = ()) -> EventMention | None:
         res = state.resolver
         source = _resolve_role(res, cand.source)
         if not _known(source):
             source = None  # an agent we cannot name is no agent ("sanctions killed …" misparses)
         target = _pick_target(res, cand)
         speaker = _resolve_role(res, cand.speaker)
+        if _known(source) and not _known(target):
+            target = next((ref for t, _ in cand.target_alts if _known(ref := _resolve_role(res, t, deep=True))),
+                          None) or target
+        if source is not None and _known(source) and not _known(target) and cand.entry.type in NAMED_TARGET_TYPES:
+            target = _named_in_clause(res, cand, source) or target
+        if not _known(source) and _known(target):
+            deep_source = _resolve_role(res, cand.source, deep=True)
+            source = deep_source if _known(deep_source) else None
+        place_target = None
+        if not _known(target) and source is not None and cand.entry.type != "ASSAULT":
+            # "lifted a curfew in X": the polity acted on, not the measure. An attack's target
+            # is its victim, though; the place it hit is its location.
+            place_target = next((ref for t in cand.place_targets if (ref := self._place_target(state, t))), None)
         if source is not None and target is not None and _same_actor(source, target):
             target = None
         if not (_known(source) or _known(target)):
@@ -147,20 +170,15 @@ class Pipeline:
             # Withdrawing from or deploying to a country, or a coup in it, acts on its state.
             target = ActorRef(text=location.text, name=location.name, country=location.country,
                               sector="GOV", id=location.country, start=location.start, end=location.end)
-        killed = injured = quantity = None
-        for mag in magnitudes:
-            if mag.kind == "killed" and entry.type == "ASSAULT":
-                killed = mag.count if killed is None else min(killed, mag.count)
-            elif mag.kind == "injured" and entry.type == "ASSAULT":
-                injured = mag.count if injured is None else min(injured, mag.count)
-            elif mag.kind == "quantity" and cand.source is not None and mag.token.i == cand.source.i:
-                quantity = mag.count
+        counts = event_counts(cand.trigger, entry.type, cand.source, magnitudes, rivals)
         xwalk = self.lexicon.crosswalk_for(entry.type, entry.mode)
         start, end = cand.trigger_span
         quote = None
         if cand.in_quote or (entry.type in VERBAL_TYPES and speaker is not None):
             quote = Quote(speaker, _quoted_text(sent) or sent.text.strip())
         base = _confidence(cand, source, target, location, date)
+        # A place standing as target fills the role by convention; it is no evidence of the event.
+        target = place_target or target
         depth = min(_clause_depth(cand.anchor), 2)
         # Whether to report it at all is judged mostly on the trigger and roles; an embedded
         # clause ranks lower ("companies that helped finance Wagner" is still an event), since
@@ -175,7 +193,7 @@ class Pipeline:
             id=content_id(state.article.id, entry.type, str(start), str(end), __version__),
             type=entry.type, mode=entry.mode, context=context, status=status,
             source=source, target=target, date=date, location=location,
-            killed=killed, injured=injured, quantity=quantity,
+            killed=counts.killed, injured=counts.injured, quantity=counts.quantity,
             **_crosswalk_fields(xwalk),
             quote=quote,
             evidence=Evidence(sentence=sent.text.strip(), sentence_index=index, start=sent.start_char,
@@ -254,27 +272,38 @@ class Pipeline:
     def _narrative_dates(self, state: _DocState, sent: Span,
                          pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
         """A past event with no date of its own happened when the narrative around it did: the
-        date of another event in its sentence, else the one the previous sentence of its
-        paragraph set. Only past windows carry over (a plan's date is not a past act's)."""
+        date of another event its sentence tells (not one in a clause describing a participant),
+        else the time the story had reached before it (`narrative_date`). Only windows that say
+        when, not how long, carry (`carried_window`: not "since June"). An act only planned,
+        demanded or supposed takes the time of the statement that tells of it ("they warned that
+        attacks would resume"), when that statement is told in the past."""
         published = state.article.published
-        limit = published.isoformat() if published else "9999-12-31"
+        own = [e.date for e, c in pairs if carried_window(e.date, published) and not describes(c.anchor)]
+        story: list[DateWindow | None] = []  # computed once, when an event needs it
 
-        def past(date: DateWindow | None) -> bool:
-            return date is not None and date.precision != "document" and date.start is not None and (
-                date.end or date.start) <= limit
+        def story_time() -> DateWindow | None:
+            if not story:
+                story.append(narrative_date(sent, state.times, published))
+            return story[0]
 
-        own = [e.date for e, _ in pairs if past(e.date)]
-        carried = own[0] if own else None
-        if carried is None and state.previous_date is not None and state.previous_date[0] == _paragraph_of(sent[0]):
-            carried = state.previous_date[1]
         for event, cand in pairs:
-            if carried is None or (event.date is not None and event.date.precision != "document"):
+            if event.date is not None and event.date.precision != "document":
                 continue
-            if "past" in {clause_tense(cand.anchor), clause_tense(sent.root)}:
+            if event.status in ("planned", "hypothetical", "demanded"):
+                told = cand.report_verb or cand.intent_verb or cand.anchor
+                if told is cand.anchor and told.dep_ in ("ccomp", "xcomp") and told.head.i != told.i:
+                    told = told.head  # "they warned that attacks would resume": the warning
+                if not told_in_past(told):
+                    continue
+                carried = next((e.date for e, c in pairs if c.trigger.i == told.i
+                                and carried_window(e.date, published)), None) or story_time()
+            elif told_in_past(cand.anchor):
+                carried = own[0] if own else story_time()
+            else:
+                continue
+            if carried is not None:
                 event.date = DateWindow(text=carried.text, start=carried.start, end=carried.end,
                                         precision=carried.precision)
-        if own and own[-1] is not None:
-            state.previous_date = (_paragraph_of(sent[0]), own[-1])
 
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,
                   target: ActorRef | None) -> PlaceRef | None:
@@ -313,6 +342,18 @@ class Pipeline:
             return self._country_place(state.focus_country, None)
         return None
 
+    @staticmethod
+    def _place_target(state: _DocState, token: Token) -> ActorRef | None:
+        """The polity a place name stands for as a target: the actor it names (a country, a
+        capital), else the place itself with its country ("a curfew in the West Bank")."""
+        ref = _resolve_role(state.resolver, token)
+        if _known(ref):
+            return ref
+        place = next((p.ref for p in state.places if p.span.start <= token.i and token.left_edge.i < p.span.end), None)
+        if place is None or not place.country:
+            return None
+        return ActorRef(text=place.text, name=place.name, country=place.country, start=place.start, end=place.end)
+
     def _country_place(self, iso3: str, actor: ActorRef | None) -> PlaceRef | None:
         entry = self.gazetteer.country(iso3)
         if entry is None:
@@ -322,27 +363,119 @@ class Pipeline:
                         lat=entry.lat, lon=entry.lon, geonameid=entry.geonameid, precision="country")
 
 
-def _resolve_role(resolver: ActorResolver, token: Token | None) -> ActorRef | None:
+# Prepositions whose object is the actor behind a phrase that names none.
+ROLE_COMPLEMENT_PREPS = frozenset({"of", "with", "by", "from"})
+
+
+def _resolve_role(resolver: ActorResolver, token: Token | None, deep: bool = False) -> ActorRef | None:
     """The actor a role token names; when the phrase itself is no actor ("the work of the
     Wagner Group", "its relationship with Russia", "a coalition of rebels"), the actor in its
-    "of" / "with" complement."""
+    "of" / "with" complement. `deep` also reads its owner and its "by" / "from" complement
+    ("the United States' policies", "violations by the security forces"): weaker evidence,
+    used only to fill a role of an event that already has a named participant."""
     if token is None:
         return None
     ref = resolver.resolve_token(token)
     if ref is not None:
         return ref
+    preps = ROLE_COMPLEMENT_PREPS if deep else {"of", "with"}
     for child in token.children:
-        if child.dep_ == "prep" and child.lower_ in {"of", "with"}:
-            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+        if deep and child.dep_ == "poss" and child.pos_ != "PRON" or (
+                child.dep_ == "prep" and child.lower_ in preps):
+            # "the United States' policies", "violations by the security forces", "activists
+            # from the Fatah party": the phrase is no actor, its owner or author is.
+            pobj = child if child.dep_ == "poss" else next((c for c in child.children if c.dep_ == "pobj"), None)
             if pobj is not None:
                 ref = resolver.resolve_token(pobj)
-                if ref is not None:
-                    return ref
+                if ref is not None and _known(ref) and ref.start is not None and ref.end is not None:
+                    # The words are the whole phrase ("doctors from two American aid groups"),
+                    # the identity the complement's.
+                    phrase = noun_phrase(token)
+                    start, end = min(phrase.start_char, ref.start), max(phrase.end_char, ref.end)
+                    return replace(ref, text=doc_text(token.doc)[start:end], start=start, end=end)
     if token.pos_ in {"NOUN", "PROPN"} and not token.like_num:
         # Not a known actor, but what the text names is still the participant ("the camp",
         # "a supply convoy", "the Galaxy Leader"): keep its words, unresolved.
         phrase = noun_phrase(token)
         return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
+    return None
+
+
+def _share_purpose_targets(pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
+    """"Teachers marched in Nairobi to demand that the treasury …": a protest is aimed at whom its
+    purpose asks, blames or rejects, rather than at the place it stands in."""
+    for event, cand in pairs:
+        if event.type != "PROTEST" or (event.target is not None and event.target.id):
+            continue
+        for other, purpose in pairs:
+            if other.type in {"REQUEST", "ACCUSE", "REJECT"} and purpose.anchor.dep_ == "advcl" \
+                    and purpose.anchor.head.i == cand.anchor.i and _known(other.target):
+                event.target = other.target
+                break
+
+
+# Types whose target is often named only deep in what the act is about ("protest the violations
+# under the law imposed by X", "threatened to impose restrictions against German goods").
+NAMED_TARGET_TYPES = VERBAL_TYPES | {"PROTEST", "REJECT", "SANCTION", "CONCEDE"}
+_NAME_LABELS = frozenset({"GPE", "ORG", "NORP", "PERSON"})
+# What a clause is not about: its own subject and function words, a coordinated act ("welcomed
+# X and urged Y"), an aside ("…, citing the situation in Y"); deeper down only the function words.
+_NOT_ABOUT = frozenset({"nsubj", "nsubjpass", "csubj", "punct", "cc", "aux", "auxpass", "mark", "neg", "parataxis",
+                        "relcl", "npadvmod", "conj", "advcl", "appos"})
+_NOT_ABOUT_BELOW = frozenset({"punct", "cc", "aux", "auxpass", "mark", "neg", "parataxis", "relcl", "appos",
+                              "advcl"})
+
+
+# Prepositions of circumstance: "amid the war in Ukraine", "after clashes with X" set the scene.
+_CIRCUMSTANCE_PREPS = frozenset({"amid", "amidst", "during", "after", "before", "despite", "since", "until",
+                                 "following", "as", "because", "like", "unlike", "besides", "except"})
+
+
+def _about(verb: Token) -> list[Token]:
+    # Where it happened is no target here ("marched in Nairobi to demand …"); a place stands as
+    # target only as a last resort (EventCandidate.place_targets).
+    out = [c for c in verb.children if c.dep_ not in _NOT_ABOUT and c.lower_ not in _CIRCUMSTANCE_PREPS
+           and c.lower_ not in LOCATIVE_PREPS]
+    for clause in verb.children:
+        if clause.dep_ == "advcl" and any(m.dep_ == "aux" and m.lower_ == "to" for m in clause.children):
+            out.append(clause)  # the purpose: "rallied to demand reforms by X"
+    return out
+
+
+def _names_actor(tok: Token) -> bool:
+    """A noun phrase head with a name in or before it ("Russian military leadership")."""
+    if not tok.is_alpha or tok.lower_ in {"pro", "anti"} or tok.pos_ not in {"PROPN", "NOUN", "ADJ"} or (
+            tok.dep_ in {"compound", "flat"}):
+        return False
+    return tok.ent_type_ in _NAME_LABELS or any(
+        c.ent_type_ in _NAME_LABELS and c.dep_ in {"amod", "compound", "nmod"} and c.is_alpha
+        and c.lower_ not in {"pro", "anti"} for c in tok.lefts)
+
+
+def _named_in_clause(resolver: ActorResolver, cand: EventCandidate, source: ActorRef) -> ActorRef | None:
+    """The nearest named actor in what the act is about (its objects, complements, purpose or
+    condition, not its subject or an aside), other than the source: breadth first, so the
+    closest wins."""
+    verb, trigger = cand.anchor, cand.trigger
+    if trigger.i == verb.i or cand.tokens[0].i == verb.i:
+        frontier = _about(verb)
+    else:
+        frontier = [c for c in trigger.children if c.dep_ not in _NOT_ABOUT_BELOW]  # an event noun's own
+    seen = {verb.i, trigger.i}
+    for _ in range(6):  # six steps down is far enough; past that the name is about something else
+        nxt: list[Token] = []
+        for tok in frontier:
+            if tok.i in seen:
+                continue
+            seen.add(tok.i)
+            if _names_actor(tok):
+                ref = resolver.resolve_token(tok)
+                if ref is not None and _known(ref) and not _same_actor(ref, source) and not (
+                        source.start is not None and ref.start is not None and source.start <= ref.start
+                        and (ref.end or 0) <= (source.end or 0)):
+                    return ref
+            nxt += [c for c in tok.children if c.dep_ not in _NOT_ABOUT_BELOW and c.lower_ not in _CIRCUMSTANCE_PREPS]
+        frontier = nxt
     return None
 
 

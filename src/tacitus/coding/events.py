@@ -36,6 +36,11 @@ TARGET_PREPS: dict[str, tuple[str, ...]] = {
     "ASSAULT": ("against", "on", "upon", "at", "into", "within", "toward", "towards"),
     "*": ("against", "on", "upon", "at", "toward", "towards", "into", "to", "with"),
 }
+# Prepositions through which an object names who it concerns ("sanctions against X", "aid for
+# X", "a ban by X", "a plan for the withdrawal from X").
+OBJECT_COMPLEMENT_PREPS = ("against", "on", "to", "for", "with", "from", "of", "by", "toward", "towards")
+# Prepositions of place, whose object stands as target when it is a country or its capital.
+LOCATIVE_PREPS = ("in", "inside", "across", "throughout", "within")
 # Types whose direct object is what is moved or given, not who is acted on ("withdrew its
 # troops from Mali", "deployed soldiers to the border").
 THEME_OBJECT_TYPES = frozenset({"RETREAT", "MOBILIZE"})
@@ -65,6 +70,8 @@ class EventCandidate:
     # Other readings of the target, best first, each with whether its words may stand as an
     # unresolved target; the pipeline takes the first that names a known actor.
     target_alts: list[tuple[Token, bool]] = field(default_factory=list)
+    # Places that stand as target when nothing else does and the source is named.
+    place_targets: list[Token] = field(default_factory=list)
     confidence: float = 0.5
     cues: list[str] = field(default_factory=list)
 
@@ -172,7 +179,9 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
                 consumed.update(t.i for t in words)
                 continue
         key = _lookup(keys, lex.verbs) if hit is None else None
-        if key is not None:
+        if key is not None and not (key in lex.cue("frame") and any(c.dep_ == "xcomp" for c in children)):
+            # "sought to mend ties": a framing verb before its act is no act of its own;
+            # "sought asylum" stays a request.
             hit = (_best(lex.verbs[key]), [tok])
         if hit is not None:
             entry = hit[0]
@@ -186,6 +195,9 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
     for cand in found:
         if cand.trigger.i == cand.anchor.i and cand.entry.type not in VERBAL_TYPES:
             consumed.update(c.i for c in cand.anchor.children if c.dep_ == "dobj")
+    verb_types = {(c.anchor.i, c.entry.type) for c in found if c.trigger.i == c.anchor.i}
+    # "…, killing three and wounding seven": one act that kills and wounds, not two.
+    found = [c for c in found if not _conjoined_result(c, verb_types)]
     for tok in sent:
         if tok.i in consumed or tok.pos_ not in {"NOUN", "PROPN"} or tok.dep_ == "compound":
             continue
@@ -193,6 +205,12 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
         if noun is None or (tok.pos_ == "PROPN" and not tok.is_lower):
             continue
         entry, words = noun
+        if entry.mode == "ceasefire" and _pobj_for(tok, ("between",)) is not None:
+            # "the ceasefire between Israel and Hamas": two sides' truce is their agreement
+            entry = replace(entry, type="AGREE", mode="ceasefire_agreement")
+        if tok.dep_ == "pobj" and tok.head.lower_ in {"in", "during"} and (
+                tok.head.head.i, entry.type) in verb_types:
+            continue  # "killed 46 civilians in an attack on a village": the verb's own act
         found.append(EventCandidate(entry, tok, _governing_verb(tok) or tok, words))
     yield from found
 
@@ -259,6 +277,25 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     if dep == "pobj" or (dep == "prep" and head.head.i != head.i):
         return _subject(head.head, depth + 1)
     return None
+
+
+def _conjoined_result(cand: EventCandidate, verb_types: set[tuple[int, str]]) -> bool:
+    verb = cand.trigger
+    if not (verb.i == cand.anchor.i and verb.tag_ == "VBG" and verb.dep_ == "conj" and verb.head.tag_ == "VBG"
+            and (verb.head.i, cand.entry.type) in verb_types):
+        return False
+    # Only tolls ("killing 3 and wounding 7"); "occupying land and plundering it" are two acts.
+    return all(any(c.dep_ == "dobj" and any(n.like_num or n.dep_ == "nummod" for n in c.subtree) for c in v.children)
+               for v in (verb, verb.head))
+
+
+def _speaks_of(verb: Token, lex: Lexicon) -> bool:
+    """A verb that talks about, asks for or judges its object event rather than doing it."""
+    keys = verb_keys(verb)
+    if any(k in lex.cue(kind) for k in keys for kind in ("report", "claim", "demand")):
+        return True
+    key = _lookup(keys, lex.verbs)
+    return key is not None and _best(lex.verbs[key]).type in VERBAL_TYPES | {"CONSULT"}
 
 
 def _pobj_for(token: Token, preps: tuple[str, ...]) -> Token | None:
@@ -346,6 +383,44 @@ def _verb_targets(cand: EventCandidate, lex: Lexicon) -> list[tuple[Token, bool]
     if cand.entry.kind == "light":
         # "expel the ambassador": the pair's own object is the target when it names an actor.
         add(cand.tokens[-1], text_ok=False, own=True)
+    # Last resorts, taken only when they name an actor. An act aimed through its object's
+    # complement: "threatened to impose restrictions *against German goods*".
+    for clause in (c for c in verb.children if c.dep_ == "xcomp"):
+        for obj in (c for c in clause.children if c.dep_ in {"dobj", "dative"}):
+            for child in obj.children:
+                if child.dep_ == "poss" and child.pos_ != "PRON":  # "to defend *their* homes" is the agent's own
+                    add(child, text_ok=False)
+            add(_pobj_for(obj, OBJECT_COMPLEMENT_PREPS), text_ok=False)
+    if type_ in VERBAL_TYPES:
+        # "threatened to stop the talks *if the United States* deploys": the condition's subject
+        # is the one the threat is aimed at.
+        for clause in (verb, *(c for c in verb.children if c.dep_ == "xcomp")):
+            for adv in (c for c in clause.children if c.dep_ == "advcl"):
+                if any(m.dep_ == "mark" and m.lower_ in {"if", "unless"} for m in adv.children):
+                    add(next((c for c in adv.children if c.dep_ in {"nsubj", "nsubjpass"}), None), text_ok=False)
+    return out
+
+
+def _place_targets(cand: EventCandidate) -> list[Token]:
+    """The polity where the act is done, for an event with no other target: "lifted a curfew
+    *in Montenegro*", "opened an embassy in Tehran". Only names count (a country or a capital
+    resolves to an actor; a town does not, and stays the event's place)."""
+    verb = cand.anchor
+    out = []
+    heads = [verb, *(c for c in verb.children if c.dep_ in {"xcomp", "dobj"})]
+    heads += [of for h in heads[1:] if (of := _pobj_for(h, ("of",))) is not None]  # "a state of emergency in X"
+    for clause in heads:
+        pobj = _pobj_for(clause, LOCATIVE_PREPS)
+        if pobj is None:
+            continue
+        # "in the capital Kabul", "at a jail in northern Israel"
+        named = [pobj, *(c for c in pobj.children if c.dep_ == "appos")]
+        inner = _pobj_for(pobj, LOCATIVE_PREPS)
+        if inner is not None:
+            named.append(inner)
+        # "in the Amhara region": a name as the head or as its compound
+        out += [t for t in named if t.ent_type_ in {"GPE", "LOC"} or t.pos_ == "PROPN" or any(
+            c.dep_ == "compound" and (c.ent_type_ in {"GPE", "LOC"} or c.pos_ == "PROPN") for c in t.children)]
     return out
 
 
@@ -385,6 +460,8 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
         elif not agentive:
             target = target or of
     target = target or _pobj_for(noun, _target_preps(type_))
+    if target is not None and _not_an_actor(target):
+        target = None  # "an attack on Thursday"
     between = _pobj_for(noun, ("between",))
     if between is not None:
         source = source or between
@@ -405,7 +482,10 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
     while node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.dep_ in {"dobj", "nsubjpass"}:
         node = node.head.head
     if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
-        source = source or _subject(verb)
+        if cand.tokens[0].i == verb.i or not _speaks_of(verb, lex):
+            # "staged a mutiny"; but "welcomed the release", "demanded the withdrawal": who
+            # speaks of an act is not its agent
+            source = source or _subject(verb)
         if target is None:
             # "gave the Ivory Coast 5 million dollars of aid", "sent arms to Pakistan"
             target = next((c for c in verb.children if c.dep_ == "dative" or (c.dep_ == "dobj" and c.i != node.i)),
@@ -435,6 +515,11 @@ def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
         source, target = _noun_roles(cand, lex)
         cand.source = source
         cand.target_alts = [(target, True)] if target is not None else []
+    if cand.entry.kind == "light" and any(k in lex.cue("recipient") for k in verb_keys(cand.anchor)):
+        # "received weapons from the government": the giver acts on the recipient.
+        recipient = _subject(cand.anchor)
+        cand.source = _pobj_for(cand.anchor, ("from",)) or _pobj_for(cand.tokens[-1], ("from",))
+        cand.target_alts = [(recipient, True)] if recipient is not None else []
     if cand.source is not None:
         cand.target_alts = [(t, ok) for t, ok in cand.target_alts if t.i != cand.source.i]
         if cand.entry.type in SYMMETRIC_TYPES:
@@ -443,6 +528,12 @@ def assign_roles(cand: EventCandidate, lex: Lexicon) -> None:
             if partner is not None:
                 cand.target_alts.append((partner, False))
     cand.target = cand.target_alts[0][0] if cand.target_alts else None
+    noun = cand.trigger
+    # An event noun shares its verb's place when it is what the verb does ("imposed a curfew
+    # in X", "arrived on a visit to X"), not when it only frames it ("at their request, … in X").
+    if noun.i == cand.anchor.i or cand.tokens[0].i == cand.anchor.i or noun.dep_ == "dobj" or (
+            noun.dep_ == "pobj" and cand.entry.type == "CONSULT"):
+        cand.place_targets = _place_targets(cand)
 
 
 # ---------------------------------------------------------------------------------------
@@ -550,7 +641,14 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
                 if lemma in report:
                     cand.speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
                     cand.report_verb = gov
-                cand.status = override
+                if override == "asserted" and (conditional or cand.status == "planned"):
+                    # "confirmed it would tighten the blockade", "announced it will withdraw": a
+                    # vouching verb vouches for the plan (and declares it), it does not make the
+                    # act done.
+                    cand.status = "planned"
+                    cand.intent_verb = gov
+                elif override != "asserted" or cand.status == "asserted":
+                    cand.status = override
                 return
             gov_neg = any(c.dep_ == "neg" for c in gov.children) or lemma in negation
             if gov_neg and lemma in {"deny", "refute", "reject"} | negation:

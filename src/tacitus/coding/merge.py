@@ -13,6 +13,7 @@ from ..geo import great_circle_km
 from ..models import ActorRef, EventMention, PlaceRef
 
 POINT_KM = 50.0
+KILLING = "kill"  # the ASSAULT mode of a bare killing ("killed", "died"), as the lexicon codes it
 
 
 def _key(actor: ActorRef | None) -> str | None:
@@ -111,21 +112,35 @@ def merge_mentions(events: Sequence[EventMention], within_sentence: bool = False
 
 
 def attach_casualty_reports(events: Sequence[EventMention]) -> list[EventMention]:
-    """"Gunmen shelled the camp, and at least 30 people were killed": a killing with no agent of
-    its own in the sentence of an attack reports that attack's toll; its figures go to the attack
-    (the conservative one where both give one) and it is not a second event. Across sentences
-    the toll is left alone: the attack it belongs to is not certain (measured on our gold)."""
+    """"Gunmen shelled the camp, and at least 30 people were killed", "Five soldiers were killed when
+    militants ambushed a convoy", "militants ambushed a patrol, killing 12 soldiers": a killing with
+    a toll and no agent of its own, or the attacker's own, in the sentence of an attack reports that
+    attack's toll; its figures go to the attack (the conservative one where both give one) and it is
+    not a second event. Of several attacks in the sentence, the nearest takes it. Across sentences
+    the toll is left alone: the attack it belongs to is not certain (measured on our gold: folding a
+    toll into the one attack of the sentence before cost a found event)."""
+    attacks = [e for e in events if e.type == "ASSAULT" and e.source is not None]
+    folded: set[int] = set()
     out: list[EventMention] = []
     for event in events:
-        if event.type == "ASSAULT" and event.source is None and (event.killed or event.injured):
-            attack = next((e for e in reversed(out) if e.type == "ASSAULT" and e.source is not None
-                           and event.evidence.sentence_index == e.evidence.sentence_index
-                           and _dates_agree(e, event) and _places_agree(e.location, event.location)), None)
-            if attack is not None:
+        if event.type == "ASSAULT" and (event.killed or event.injured) and (
+                event.source is None or event.mode == KILLING):
+            here = [a for a in attacks if a is not event and id(a) not in folded
+                    and a.evidence.sentence_index == event.evidence.sentence_index
+                    and _dates_agree(a, event) and _places_agree(a.location, event.location)
+                    and (event.source is None or (a.mode != KILLING and a.status == event.status
+                                                  and _roles_agree(a.source, event.source) is True))]
+            if here:
+                attack = min(here, key=lambda a: abs(_offset(a) - _offset(event)))
                 for field in ("killed", "injured"):
                     mine, theirs = getattr(attack, field), getattr(event, field)
                     setattr(attack, field, theirs if mine is None else (mine if theirs is None else min(mine, theirs)))
                 attack.target = attack.target or event.target
+                folded.add(id(event))
                 continue
         out.append(event)
     return out
+
+
+def _offset(event: EventMention) -> int:
+    return event.evidence.trigger_start if event.evidence.trigger_start is not None else event.evidence.start

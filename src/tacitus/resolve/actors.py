@@ -344,7 +344,11 @@ class ActorResolver:
             return self._ref(span, entry, country=country)
 
         # 3. A person or organisation name with a country and a role around it: learn it.
-        names = [e for e in self._head_names(span) if e.label_ in {"PERSON", "ORG"}]
+        # A GPE that is no country, capital or demonym we know is as likely a mislabelled person
+        # or body ("Kenzo Oshima, the U.N. relief coordinator", tagged GPE by the small model).
+        names = [e for e in self._head_names(span) if e.label_ in {"PERSON", "ORG"} or (
+            e.label_ == "GPE" and role_country is None and e.root.pos_ == "PROPN" and e.start <= head.i < e.end
+            and head.dep_ in {"nsubj", "nsubjpass"})]
         if names:
             name = names[-1]
             country = role_country or self._country_in_appositive(head)
@@ -392,8 +396,17 @@ class ActorResolver:
         """Names that are the phrase's head or modify it ("U.N. mission", "MINUSMA chief"),
         not a possessor or complement ("MINUSMA's roles" is not MINUSMA)."""
         root = span.root
-        return [e for e in span.ents if e.start <= root.i < e.end or (
+        names = [e for e in span.ents if e.start <= root.i < e.end or (
             e.root.head.i == root.i and e.root.dep_ in {"compound", "appos", "nmod", "flat"})]
+        if not names and root.ent_type_:
+            # The phrase drops a word the entity holds ("[The European Community]" against
+            # the noun phrase "European Community"): the entity, clipped to the phrase.
+            ent = next((e for e in span.doc.ents if e.start <= root.i < e.end), None)
+            if ent is not None:
+                clipped = Span(span.doc, max(ent.start, span.start), min(ent.end, span.end), label=ent.label)
+                if len(clipped):
+                    names.append(clipped)
+        return names
 
     def _entity_entry(self, span: Span) -> ActorEntry | None:
         for ent in sorted(self._head_names(span), key=len, reverse=True):
@@ -477,17 +490,20 @@ class ActorResolver:
         clause = token.head
         if clause.dep_ != "ccomp" or clause.head.i == clause.i:
             return None
+        finite = next((c for c in clause.children if c.dep_ in {"aux", "auxpass"}), clause)
+        if finite.tag_ == "VB" or finite.lower_ == "be":
+            return None  # "demanded that they be handed over": a mandate's subject is someone else
         speaker = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
-        if speaker is None or speaker.i == token.i or speaker.lower_ in _ANAPHORS:
+        if speaker is None or speaker.i == token.i or speaker.lower_ in _ANAPHORS or speaker.i > token.i:
+            # "They stormed the prison, the government said": a pronoun before its reporter
+            # refers back, not forward.
             return None
         plural = speaker.tag_ in {"NNS", "NNPS"}
         if (token.lower_ == "they") != plural and token.lower_ != "they":
             return None
-        ref = self.resolve(noun_phrase(speaker))
-        if ref is None:
-            return None
-        return ActorRef(text=span.text, name=ref.name, country=ref.country, sector=ref.sector, id=ref.id,
-                        start=span.start_char, end=span.end_char)
+        # The reporter is named in this very sentence: the role points at that name, so the
+        # evidence shows who acts, not "he".
+        return self.resolve(noun_phrase(speaker))
 
     def _antecedent(self, span: Span, kind: str, sectors: frozenset[str] | str | None = None) -> ActorRef | None:
         """The nearest earlier actor of `kind`; `sectors` narrows it ("the mission" → a PKO;

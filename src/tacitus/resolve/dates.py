@@ -50,8 +50,17 @@ Choices a reader of the output needs to know:
 - "until"/"to" after a deferral verb points ahead whatever the tense ("was postponed until Saturday").
 - Precision is one of day, week, month, quarter, season, year, decade, century, duration, present
   (PRESENT_REF); sets ("every week") and windowless FUTURE_REF ("soon") have none.
+- A day of the month alone ("on the 14th", only after a temporal preposition and before no noun) lies in
+  the month of a date before it in its sentence, else in the month around publication the tense points to.
+- "the end of year" without its article is "year-end"; in a past clause, while that part of the current year
+  is still ahead, it is last year's. "1957-58": the two digits after a year are the span's last year.
+- "at the time" / "at that time" are PAST_REF (as TempEval-3 writes them) with the window of the date told
+  before them; "at the time of X" is not a time expression of its own.
 - An event's date (`event_date`) is a mention attached to its trigger, else one counted from another
   ("a day after", "two days earlier"), else that of the clause governing it; the rules are in its docstring.
+  `narrative_date` gives the time a story has reached before a sentence, for past events without a date of
+  their own (`carried_window`, `told_in_past` and `describes` say which dates and events take part).
+- `timex3_type` reads the TIMEX3 type (DATE, TIME, DURATION, SET) off a `TimeRef`.
 - Without a publication date, expressions that need one keep value None and no window.
 """
 
@@ -133,9 +142,11 @@ class _Lexicon:
     schedule_verbs: frozenset[str]
     deferral_verbs: frozenset[str]
     occasions: frozenset[str]
+    report_verbs: frozenset[str]
 
 
 _UNIT_STEP = re.compile(r"(\d+)(MIN|WE|[HDWMY])")
+_ANTECEDENT = "antecedent"  # a ref whose window is that of the date told before it
 
 
 @cache
@@ -156,6 +167,7 @@ def _lexicon() -> _Lexicon:
     schedule: set[str] = set()
     deferral: set[str] = set()
     occasions: set[str] = set()
+    reports: set[str] = set()
     for lineno, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
@@ -187,7 +199,7 @@ def _lexicon() -> _Lexicon:
                 holidays[phrase] = (int(month), int(day))
             elif kind == "ref":
                 window, _, precision = extra.partition(" ")
-                if window not in ("", "-") and not _UNIT_STEP.fullmatch(window.removeprefix("P")):
+                if window not in ("", "-", _ANTECEDENT) and not _UNIT_STEP.fullmatch(window.removeprefix("P")):
                     raise ValueError(f"window {window!r}")
                 refs[phrase] = (value, None if window in ("", "-") else window, precision or None)
             elif kind == "portion":
@@ -200,6 +212,8 @@ def _lexicon() -> _Lexicon:
                 deferral.add(phrase)
             elif kind == "occasion":
                 occasions.add(phrase)
+            elif kind == "report":
+                reports.add(phrase)
             else:
                 raise ValueError(f"unknown kind {kind!r}")
         except (ValueError, IndexError) as exc:
@@ -207,6 +221,7 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         months, abbrevs, weekdays, numbers, units, frozenset(plurals), seasons, pods, holidays, refs,
         portions, frozenset(future_heads), frozenset(schedule), frozenset(deferral), frozenset(occasions),
+        frozenset(reports),
     )
 
 
@@ -268,6 +283,7 @@ def _grammar() -> re.Pattern[str]:
         rf"(?P<dec>(?:1[5-9]|20)\d0['’]?s|['’]\d0s)(?!\w)",
         "cen": rf"\b(?:(?P<cen_por>{adj_portion})(?:-|\s+))?(?P<cen>1\d|2[01]|[1-9])(?:st|nd|rd|th)"
         rf"(?:-|\s+)century(?!\w)",
+        "ord": r"\bthe\s+(?P<ord_d>3[01]|[12]\d|[1-9])(?P<ord_sfx>st|nd|rd|th)(?![\w-])",
         "q": rf"\b(?P<q_the>the\s+)?(?P<q_ord>first|second|third|fourth|final|last)\s+"
         rf"(?P<q_kind>quarter|half)"
         rf"(?:\s+of\s+(?:(?P<q_y>{year})|(?P<q_rel>this|last|next)\s+year|the\s+(?:current\s+)?year))?(?!\w)"
@@ -290,7 +306,9 @@ def _grammar() -> re.Pattern[str]:
         rf"\s+(?:(?P<ru_n>{num})(?P<ru_half>{half})?\s+)?(?:fiscal\s+)?(?P<ru_u>{units}|{pod})(?!\w)",
         "cnt": rf"\b(?P<cnt_n>{num})(?P<cnt_half>{half})?(?:-|\s+)(?P<cnt_u>{units})(?P<cnt_half2>{half})?"
         rf"(?P<cnt_old>(?:-|\s+)old)?(?!\w)|\b(?P<cnt_bare>{plural_units})(?!\w)",
-        "ue": r"\b(?P<ue>year|month)(?:-|['’]s\s+)end(?!\w)",
+        "ue": rf"\b(?P<ue>year|month)(?:-|['’]s\s+)end(?!\w)"
+        rf"|\b(?:the\s+)?(?P<ue_part>{part})\s+of\s+(?P<ue2>year|month)(?!\w)",
+        "yy": r"(?<=(?:1[6-9]|20)\d\d[-–])(?P<yy>\d\d)(?![\d/]|[.,]\d)",
         "set": rf"\b(?:every|each)\s+(?:(?P<set_n>{num}|other)\s+)?(?P<set_u>{units}|{wd}|{pod})(?!\w)"
         r"|\b(?P<set_adv>annually|yearly|nightly|daily|weekly|monthly)(?!\w)",
         "yr": rf"(?:\b{portion('yr')})?(?P<yr>{year})",
@@ -569,6 +587,9 @@ class _Norm:
     # For an anaphoric expression ("the same day", "the following week", "July of that year"): the
     # expression resolved against its antecedent's window (None when the antecedent does not fit).
     anaphor: Callable[[Window], _Norm | None] | None = None
+    # For a day of the month without its month ("on the 14th"): the day inside the month of a date told
+    # before it in its sentence ("began on March 3 and ended on the 14th").
+    in_month: Callable[[Window], _Norm | None] | None = None
 
 
 class _Ctx:
@@ -758,6 +779,46 @@ def _month_day(ctx: _Ctx, month: int, day_text: str, day2_text: str | None, year
 
     norm = _relative(ctx, candidates, lambda w: w[0].isoformat() + suffix, "day")
     norm.rebuild = rebuild
+    return norm
+
+
+_ORDINAL_PREV = frozenset({"on", "by", "until", "till", "since", "before", "after", "from", "through"})
+
+
+def _ordinal_suffix(day: int) -> str:
+    if 10 <= day % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+
+
+def _h_ord(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    """ "on the 14th": a day of the month, of publication's month or the one before or after it as the tense
+    says, or of the month of a date before it in its sentence (see `_resolve_anaphora`). Only after a
+    temporal preposition and modifying no noun ("on the 14th floor", "the 10th anniversary" are no dates)."""
+    day = int(m["ord_d"])
+    if m["ord_sfx"].lower() != _ordinal_suffix(day):
+        return None
+    if not (ctx.prev_word() in _ORDINAL_PREV or ctx.continues_list()):
+        return None
+    after = ctx.doc[ctx.span.end] if ctx.span.end < len(ctx.doc) else None
+    if after is not None and (after.tag_.startswith("NN") or after.tag_ in ("JJ", "CD", "HYPH")
+                              or after.lower_ in ("of", "century")):
+        return None
+
+    def candidates(pub: date) -> list[Window]:
+        months = [_add_months(date(pub.year, pub.month, 1), k) for k in (-2, -1, 0, 1, 2)]
+        return [(d, d) for first in months if day <= _days_in_month(first.year, first.month)
+                for d in [first.replace(day=day)]]
+
+    def in_month(window: Window) -> _Norm | None:
+        start, end = window
+        if (start.year, start.month) != (end.year, end.month) or day > _days_in_month(start.year, start.month):
+            return None
+        d = start.replace(day=day)
+        return _Norm(d.isoformat(), (d, d), "day", "relative")
+
+    norm = _relative(ctx, candidates, lambda w: w[0].isoformat(), "day")
+    norm.in_month = in_month
     return norm
 
 
@@ -1012,6 +1073,8 @@ def _h_ref(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
     phrase = " ".join(m["ref"].lower().replace("’", "'").split())
     if phrase == "soon" and ctx.prev_word() == "as":
         return None  # "as soon as"
+    if phrase.endswith(" time") and ctx.next_word() in ("of", "when", "that", "and"):
+        return None  # "at the time of the attack", "at a time when": the time of an event, named after it
     return _h_ref_phrase(phrase, ctx)
 
 
@@ -1021,6 +1084,10 @@ def _h_ref_phrase(phrase: str, ctx: _Ctx) -> _Norm | None:
     value, duration, precision = _lexicon().refs[phrase]
     if value == "PRESENT_REF":
         return _Norm(value, None, "present", "present")
+    if duration == _ANTECEDENT:
+        anaphoric = _Norm(value, None, None, "relative")
+        anaphoric.anaphor = lambda window: _Norm(value, window, _width_precision(window), "relative")
+        return anaphoric
     if duration is None or ctx.published is None:
         return _Norm(value, None, None, "relative")
     step = _UNIT_STEP.fullmatch(duration.removeprefix("P"))
@@ -1030,6 +1097,11 @@ def _h_ref_phrase(phrase: str, ctx: _Ctx) -> _Norm | None:
     edge = _shift(ctx.published, sign * n, 1, code)
     window = (edge, ctx.published) if sign < 0 else (ctx.published, edge)
     return _Norm(value, window, precision, "relative")
+
+
+def _width_precision(window: Window) -> str:
+    days = (window[1] - window[0]).days
+    return "day" if days == 0 else "week" if days < 7 else "month" if days < 31 else "year"
 
 
 def _h_ru(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
@@ -1252,15 +1324,42 @@ _SET_ADVERBS = {"annually": "P1Y", "yearly": "P1Y", "monthly": "P1M", "weekly": 
 
 
 def _h_ue(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
-    """ "year-end", "month's end": the last third of the current year or month."""
-    unit = m["ue"].lower()
-    if ctx.published is None:
+    """ "year-end", "month's end", "the end of year": the last third (or the part named) of the current year
+    or month; of the one before in a past clause when that part of the current one is still ahead ("peaked
+    by the end of year", told in March)."""
+    unit = (m["ue"] or m["ue2"]).lower()
+    which = _lexicon().portions.get((m["ue_part"] or "end").lower(), "last")
+    pub = ctx.published
+    if pub is None:
         return _Norm(None, None, unit, "relative")
-    norm = _deictic_unit(ctx.published, "Y" if unit == "year" else "M", 1, 0)
-    if norm is None or norm.window is None:
+    code = "Y" if unit == "year" else "M"
+    for step in (0, -1):
+        norm = _deictic_unit(pub, code, 1, step)
+        if norm is None or norm.window is None:
+            return None
+        if which == "rest":
+            if not norm.window[0] <= pub <= norm.window[1]:
+                return None
+            norm.window = (pub, norm.window[1])
+        else:
+            norm.window = _portion(norm.window, which, unit)
+        if step == 0 and ctx.tense == "past" and norm.window[0] > pub:
+            continue
+        return norm
+    return None
+
+
+def _h_yy(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
+    """The two-digit end of a span of years whose first year was taken as a date: "in 1957-58"."""
+    first = int(doc_text(ctx.doc)[m.start() - 5:m.start() - 1])
+    if not ctx.continues_list():
         return None
-    norm.window = _portion(norm.window, "last", unit)
-    return norm
+    year = first // 100 * 100 + int(m["yy"])
+    if year <= first:
+        year += 100
+    if year - first > 20:
+        return None
+    return _Norm(f"{year:04d}", _year_window(year), "year", "absolute")
 
 
 def _h_set(m: re.Match[str], ctx: _Ctx) -> _Norm | None:
@@ -1352,9 +1451,9 @@ def _h_month_name(name: str, rel: str | None, por: str | None, part: str | None,
 
 
 _HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], _Norm | None]] = {
-    "iso": _h_iso, "mdy": _h_mdy, "dmy": _h_dmy, "my": _h_my, "dec": _h_dec, "cen": _h_cen, "q": _h_q,
+    "iso": _h_iso, "mdy": _h_mdy, "dmy": _h_dmy, "ord": _h_ord, "my": _h_my, "dec": _h_dec, "cen": _h_cen, "q": _h_q,
     "s": _h_s, "hol": _h_hol, "dr": _h_dr, "wd": _h_wd, "ago": _h_ago, "ref": _h_ref, "ru": _h_ru,
-    "cnt": _h_cnt, "ue": _h_ue, "set": _h_set, "yr": _h_yr, "mo": _h_mo,
+    "cnt": _h_cnt, "ue": _h_ue, "yy": _h_yy, "set": _h_set, "yr": _h_yr, "mo": _h_mo,
 }
 
 
@@ -1400,6 +1499,20 @@ def _to_mention(span: Span, norm: _Norm, chars: tuple[int, int] | None = None) -
         precision=norm.precision, start=lo, end=hi,
     )
     return TimeMention(span=span, ref=ref, anchor=norm.anchor)
+
+
+def timex3_type(ref: TimeRef) -> str:
+    """The TIMEX3 type of a normalized time: DURATION ("for a decade", P10Y), SET ("every week", no
+    precision), TIME (a day with a part of day, "tonight" → 2023-06-27TNI), else DATE (calendar units,
+    PRESENT_REF / PAST_REF / FUTURE_REF, and relative expressions left unresolved)."""
+    value = ref.value or ""
+    if ref.precision == "duration":
+        return "DURATION"
+    if ref.precision is None and value and not value.endswith("_REF"):
+        return "SET"
+    if "T" in value and not value.endswith("_REF"):
+        return "TIME"
+    return "DATE"
 
 
 def _remake(mention: TimeMention, norm: _Norm) -> TimeMention:
@@ -1518,18 +1631,26 @@ def _agree_with_restated(doc: Doc, found: list[tuple[TimeMention, _Norm]],
 
 def _resolve_anaphora(mentions: list[TimeMention], norms: list[_Norm]) -> list[TimeMention]:
     """Resolve "the same day", "the following week", "July of that year" against the last date before them
-    (TimeML's anaphoric anchoring); a resolved one is the antecedent of the next."""
+    (TimeML's anaphoric anchoring), and "the 14th" against one earlier in its sentence; a resolved one is the
+    antecedent of the next."""
     out = list(mentions)
     antecedent: Window | None = None
+    antecedent_sentence = -1
     for i, norm in enumerate(norms):
         if norm.anaphor is not None and out[i].ref.start_date is None and antecedent is not None:
             resolved = norm.anaphor(antecedent)
+            if resolved is not None:
+                out[i] = _remake(out[i], resolved)
+        elif norm.in_month is not None and antecedent is not None \
+                and sentence_of(out[i].span.root).start == antecedent_sentence:
+            resolved = norm.in_month(antecedent)
             if resolved is not None:
                 out[i] = _remake(out[i], resolved)
         ref = out[i].ref
         if (out[i].anchor in ("absolute", "relative") and ref.start_date and ref.end_date
                 and ref.value not in ("PAST_REF", "FUTURE_REF")):
             antecedent = (date.fromisoformat(ref.start_date), date.fromisoformat(ref.end_date))
+            antecedent_sentence = sentence_of(out[i].span.root).start
     return out
 
 
@@ -1714,7 +1835,8 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
     """How a mention hangs on the trigger: (0, steps) inside an event noun's phrase ("a May 2021 coup"),
     (1, 0) on the trigger's clause verb ("issued sanctions Tuesday"), (2, 0) on the occasion it was done
     at ("in a statement read on Sunday"); None when another clause, or more than one noun phrase, lies
-    between them ("lessons for today's negotiators")."""
+    between them ("lessons for today's negotiators"). A temporal phrase the parser hung deeper inside the
+    clause ("entered the town, 50 km from the capital, before dawn on Monday") still dates it, at level 3."""
     t = mention.span.root
     steps = nouns = 0
     for _ in range(len(t.doc)):
@@ -1724,15 +1846,21 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
         t = t.head
         steps += 1
         if t.i == trigger.i:
+            if nouns > 1:
+                return (3, steps) if _temporal_phrase(mention) else None
             return (1, 0) if _is_clause_verb(trigger) else (0, steps)
         if _is_clause_verb(t):
             break
         if t.tag_.startswith("NN"):
             nouns += 1
-            if nouns > 1:
-                return None
     else:
         return None
+    if nouns > 1:
+        # only for the clause verb itself or an event noun that is one of its arguments ("launched an attack")
+        if verb is None or not _temporal_phrase(mention) or (trigger.i != verb.i and not (
+                trigger.head.i == verb.i and trigger.dep_ in _ARGUMENT_DEPS)):
+            return None
+        return (3, 0) if _reattach(t, mention.span).i == verb.i else None
     # the participle's own date, not one inside its object ("a statement addressing the Feb. 27 expulsions")
     host = _occasion_host(t) if nouns == 0 else None
     if host is not None:
@@ -1743,6 +1871,19 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
     see_through = t.dep_ == "xcomp" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
     verbs = [t, *_clause_verbs_above(t)] if see_through else [t]
     return (1, 0) if any(v.i == verb.i for v in verbs) else None
+
+
+_TEMPORAL_PREPS = frozenset("on in at during before after since until till by over from".split())
+_ARGUMENT_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr"})
+
+
+def _temporal_phrase(mention: TimeMention) -> bool:
+    """The mention is an adverbial of time of its own: a preposition's object ("on Monday") or a bare noun
+    phrase ("Tuesday", "last week"), not a modifier of a noun ("today's negotiators")."""
+    root = mention.span.root
+    if root.dep_ == "npadvmod":
+        return True
+    return root.dep_ == "pobj" and root.head.lower_ in _TEMPORAL_PREPS and root.head.i < mention.span.start
 
 
 def _date_prep(mention: TimeMention) -> str:
@@ -1780,7 +1921,10 @@ def _candidate(mention: TimeMention, sentence: Sequence[TimeMention], published:
     if prep == "since":
         end = pub
     elif prep in ("by", "until", "till"):
-        start = pub if pub is not None and pub <= ref.end_date else None
+        # ahead: from publication to the deadline; a deadline already past ("had left by March 1", "held him
+        # until Sunday") dates the act by the deadline itself, the nearest point known of it
+        if pub is not None and pub <= ref.end_date:
+            start = pub
     elif prep == "before":
         # "before the end of December" is by its end; "before March" ends with February
         if not _END_OF.match(text):
@@ -1989,11 +2133,13 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
 
     First a mention attached to the trigger: inside its noun phrase (the closest wins), then on its own
     clause verb (the finest window wins, then the nearest), then on the occasion it was done at ("in a
-    statement read on Sunday"); else a date counted from another ("a day after", "two days earlier"); else
-    the dated mention of the nearest clause that governs the trigger's (see _clause_parent); else
-    publication ("document"). "since X" runs to publication, "by/until X" from publication to X, "before
-    X" in a clause that is not past from publication to the day before X (to the end of X for "before the
-    end of X"), "from X to Y" spans both. A dateline's date is never an event's.
+    statement read on Sunday"), then a time phrase the parser hung deeper in its clause ("entered the town,
+    50 km from the capital, before dawn on Monday"); else a date counted from another ("a day after", "two
+    days earlier"); else the dated mention of the nearest clause that governs the trigger's (see
+    _clause_parent); else
+    publication ("document"). "since X" runs to publication, "by/until X" from publication to X (X itself when
+    X is past), "before X" in a clause that is not past from publication to the day before X (to the end of X
+    for "before the end of X"), "from X to Y" spans both. A dateline's date is never an event's.
     """
     published = _check_published(published)
     verb = _governing_verb(trigger)
@@ -2027,3 +2173,120 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
     if governing:
         return min(governing, key=_width)
     return _fallback(published)
+
+
+# Wire copy reports the news of the last days: a date this close before publication is the story's present
+# (the news peg), an older one its background.
+_NEWS_PEG_DAYS = 3
+_STORY_LOOKBACK = 8  # sentences
+
+
+def describes(token: Token) -> bool:
+    """`token` lies in a relative clause or participle that describes a participant ("the rebels, who seized
+    the town in 2012, ..."; "the officers who seized power in July"): its date is background, not the
+    story's."""
+    t = token
+    for _ in range(len(token.doc)):
+        if t.dep_ in ("relcl", "acl"):
+            return True
+        if t.head.i == t.i:
+            return False
+        t = t.head
+    return False
+
+
+def _story_clauses(sent: Span) -> list[Token]:
+    """The clause verbs that tell the sentence's story, in text order."""
+    return [t for t in sent if _is_clause_verb(t) and not describes(t)]
+
+
+def _is_main_clause(verb: Token) -> bool:
+    """The verb heads the sentence's assertion: the root, or a clause joined to it by coordination or as the
+    content of a statement ("the army said its aircraft destroyed ...")."""
+    t = verb
+    for _ in range(len(verb.doc)):
+        if t.head.i == t.i:
+            return True
+        if t.dep_ not in ("conj", "ccomp", "xcomp", "parataxis"):
+            return False
+        t = t.head
+    return False
+
+
+def told_in_past(token: Token) -> bool:
+    """The clause of `token` narrates the past: past tense or past perfect, not a present perfect ("has not let
+    up"), which speaks of now, nor a purpose ("to wait for reinforcements"). A participle clause without
+    auxiliaries ("Accusing the ministry of ordering strikes, he mobilized ...") is told in the tense of the
+    clause it hangs on."""
+    verb = _governing_verb(token)
+    for _ in range(len(token.doc)):
+        if verb is None:
+            return False
+        bare = not any(c.dep_ in ("aux", "auxpass") for c in verb.children)
+        if not (bare and verb.tag_ == "VBG" and verb.head.i != verb.i):
+            break
+        verb = _governing_verb(verb.head)
+    if verb is None or _verb_tense(verb, 0) != "past":
+        return False
+    auxes = {a.lower_ for a in verb.children if a.dep_ in ("aux", "auxpass")}
+    if "to" in auxes and verb.dep_ == "advcl":
+        return False  # a purpose: "pulled back to wait for reinforcements"
+    return not auxes & {"has", "have", "'ve"}
+
+
+def carried_window(window: DateWindow | None, published: date | None) -> bool:
+    """A window another event can take over: a past one that is not a state running up to now ("since June",
+    "recently", "in recent years" say how long, not when)."""
+    if window is None or window.precision == "document" or window.start is None:
+        return False
+    end = window.end or window.start
+    if published is None:
+        return True
+    pub = published.isoformat()
+    if end > pub:
+        return False
+    return not (end == pub and _width(window) > _NEWS_PEG_DAYS)
+
+
+def narrative_date(sent: Span, mentions: Sequence[TimeMention], published: date | None) -> DateWindow | None:
+    """The time a story has reached when `sent` begins, for its past events that have no date of their own.
+
+    The story time is the last date of a clause told in the past (not a relative clause) in the sentences before
+    `sent`, read through undated past-tense sentences ("Gunmen entered the town on Monday. They stormed the
+    prison ..."). An undated sentence told in the present, the present perfect or the future brings the story
+    back to now (None). Across a paragraph break only the news peg carries — a day or week at most three days
+    before publication; an older date is background and stays in its paragraph ("Biden lifted the designation
+    in 2021." does not date the next paragraph's denial), and only the date of an act, not of a statement
+    ("X said on Tuesday ..." does not date what another speaker said in the next paragraph).
+    """
+    published = _check_published(published)
+    doc = sent.doc
+    text = doc_text(doc)
+    paragraph = text.rfind("\n\n", 0, sent.start_char)
+    start = sent.start
+    for _ in range(_STORY_LOOKBACK):
+        if start == 0:
+            return None
+        before = sentence_of(doc[start - 1])
+        start = before.start
+        # the last date its main clauses tell, else the last of its subordinate ones: "released them on
+        # Wednesday, 14 months after seizing the ship" leaves the story on Wednesday
+        dated = sorted(((_is_main_clause(v), v.i, v, w) for v in _story_clauses(before) if told_in_past(v)
+                        and carried_window(w := event_date(v, mentions, published), published)),
+                       key=lambda d: d[:2])
+        if not dated:
+            if told_in_past(before.root):
+                continue
+            return None
+        window = dated[-1][3]
+        if text.rfind("\n\n", 0, before.start_char) == paragraph:
+            return window
+        told = [d for d in dated if _lemma(d[2]) not in _lexicon().report_verbs]
+        if not told:
+            return None  # only a statement is dated: another speaker's words are not its story
+        window = told[-1][3]
+        recent = published is None or (window.precision in ("day", "week") and window.start is not None
+                                        and date.fromisoformat(window.start)
+                                        >= published - timedelta(days=_NEWS_PEG_DAYS))
+        return window if recent else None
+    return None
