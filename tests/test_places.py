@@ -7,15 +7,30 @@ the test decides which homonym is bigger); the real model and index are checked 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from tacitus.errors import DataError
 from tacitus.nlp import load_nlp
 from tacitus.resolve.gazetteer import Gazetteer, GeoEntry
-from tacitus.resolve.places import PlaceMention, event_place, resolve_places
+from tacitus.resolve.places import (
+    DEMONYM,
+    EMBEDDED,
+    LITERAL,
+    METONYM,
+    PlaceMention,
+    acted_on_place,
+    capital_of,
+    earlier_place,
+    event_place,
+    in_another_time,
+    read_admin_abbreviations,
+    resolve_places,
+)
 
 MALI = GeoEntry(2453866, "Mali", "MLI", 17.57, -3.99, 19_000_000, "country", None)
 SENEGAL = GeoEntry(2245662, "Senegal", "SEN", 14.5, -14.45, 16_000_000, "country", None)
@@ -128,8 +143,10 @@ Dara PROPN pobj 5 GPE
 . PUNCT punct 2
 """)
     mentions = resolve_places(doc, small)
-    assert [m.span.text for m in mentions] == ["Dara"]  # "Malian" is an actor, not a place
-    assert mentions[0].ref.country == "MLI"
+    # "Malian" names the country the troops are from, not a place where anything happened.
+    assert [(m.span.text, m.use, m.locative) for m in mentions] == [("Malian", DEMONYM, False),
+                                                                    ("Dara", LITERAL, True)]
+    assert mentions[1].ref.country == "MLI"
 
 
 def test_town_region_pair_picks_the_town_in_that_region(small: Gazetteer) -> None:
@@ -179,7 +196,7 @@ Dakar PROPN pobj 5 GPE
 """)
     mentions = resolve_places(doc, small)
     assert [(m.span.text, m.ref.precision, m.ref.country) for m in mentions] == [
-        ("Mali", "country", "MLI"), ("Dakar", "point", "SEN")]
+        ("Senegalese", "country", "SEN"), ("Mali", "country", "MLI"), ("Dakar", "point", "SEN")]
 
 
 def test_a_region_other_places_lie_in_beats_a_country_of_its_name(small: Gazetteer) -> None:
@@ -349,7 +366,7 @@ region NOUN pobj 2
         ("Mali", "MLI", "country"), ("Sahel", "MLI", "admin1")]
 
 
-def test_a_region_inside_an_organisation_name_is_no_place(small: Gazetteer) -> None:
+def test_a_region_inside_an_organisation_name_is_no_event_place(small: Gazetteer) -> None:
     doc = parse("""
 The DET det 2
 Sahel PROPN compound 2 LOC
@@ -359,7 +376,12 @@ in ADP prep 3
 Dakar PROPN pobj 4 GPE
 . PUNCT punct 3
 """)
-    assert [m.span.text for m in resolve_places(doc, small)] == ["Dakar"]
+    mentions = resolve_places(doc, small)
+    assert [(m.span.text, m.use, m.locative) for m in mentions] == [("Sahel", EMBEDDED, False),
+                                                                    ("Dakar", LITERAL, True)]
+    assert one(mentions, "Sahel").ref.precision == "region"  # the region, never a town of its name
+    place = event_place(doc[3], mentions)
+    assert place is not None and place.span.text == "Dakar"
 
 
 def test_compass_words_are_directions_unless_an_admin_word_follows(small: Gazetteer) -> None:
@@ -748,3 +770,445 @@ def test_real_event_places(nlp: Language, real: Gazetteer) -> None:
     assert not washington.locative
     said = next(t for t in doc if t.text == "said")
     assert event_place(said, mentions) is None
+
+
+# ----- how a mention uses its place ----------------------------------------------------------------------
+
+RIVERTON_GA = GeoEntry(900020, "Riverton", "USA", 33.2, -84.3, 3_000, "city", "Georgia")
+RIVERTON_WY = GeoEntry(900021, "Riverton", "USA", 43.0, -108.4, 11_000, "city", "Wyoming")
+FAIRVIEW_GA = GeoEntry(900022, "Fairview", "USA", 33.9, -84.0, 2_000, "city", "Georgia")
+FAIRVIEW_OH = GeoEntry(900023, "Fairview", "USA", 41.4, -81.8, 16_000, "city", "Ohio")
+MARCH_TOWN = GeoEntry(900024, "March", "SEN", 14.5, -16.5, 20_000, "city", None)
+WEST_AFRICA = GeoEntry(0, "West Africa", None, 13.0, -5.0, 0, "region", None, ("MLI", "SEN"))
+KASBAH_USA = GeoEntry(900025, "Kasbah", "USA", 35.0, -90.0, 5_000, "city", None)
+
+
+@pytest.fixture(scope="module")
+def wider() -> Gazetteer:
+    """`small` plus namesake towns in two US states, a town called March, and a region with an adjective."""
+    return Gazetteer.from_entries(
+        [MALI, SENEGAL, USA, KORA_REGION, KORA, DARA_MLI, DARA_SEN, SINE, DAKAR, WASHINGTON, GEORGIA,
+         GEORGIA_STATE, ATLANTA, AFRICA, SAHEL, MAHDIA, KASBAH, KASBAH_USA, RIVERTON_GA, RIVERTON_WY, FAIRVIEW_GA,
+         FAIRVIEW_OH, MARCH_TOWN, WEST_AFRICA],
+        alternates={4140963: ["D.C."], 6252001: ["US", "U.S."], 900010: ["Africa"]},
+        demonyms={"MLI": ["Malian", "Malians"], "SEN": ["Senegalese"], "USA": ["American"]},
+        capitals=[2253354, 4140963],
+    )
+
+
+def test_a_demonym_is_its_country_and_people_are_no_place(wider: Gazetteer) -> None:
+    doc = parse("""
+Malian ADJ amod 1 NORP
+troops NOUN nsubj 2
+met VERB ROOT 2
+the DET det 4
+Malians PROPN dobj 2 NORP
+. PUNCT punct 2
+""")
+    [malian] = resolve_places(doc, wider)
+    assert (malian.span.text, malian.use, malian.locative) == ("Malian", DEMONYM, False)
+    assert (malian.ref.country, malian.ref.precision) == ("MLI", "country")  # never a point
+
+
+def test_a_region_adjective_names_the_region(wider: Gazetteer) -> None:
+    doc = parse("""
+African ADJ amod 2 NORP
+and CCONJ cc 0
+West PROPN compound 4
+African ADJ amod 4 NORP
+leaders NOUN nsubj 5
+met VERB ROOT 5
+. PUNCT punct 5
+""")
+    found = [(m.span.text, m.ref.name, m.ref.precision, m.use) for m in resolve_places(doc, wider)]
+    assert found == [("African", "Africa", "region", DEMONYM), ("West African", "West Africa", "region", DEMONYM)]
+
+
+def test_a_demonym_before_a_land_noun_names_where(wider: Gazetteer) -> None:
+    doc = parse("""
+The DET det 1
+junta NOUN nsubj 2
+barred VERB ROOT 2
+flights NOUN dobj 2
+from ADP prep 2
+Senegalese PROPN compound 6 NORP
+airspace NOUN pobj 4
+. PUNCT punct 2
+""")
+    [land] = resolve_places(doc, wider)
+    assert (land.ref.country, land.use, land.locative) == ("SEN", LITERAL, True)
+    place = event_place(doc[2], [land])
+    assert place is not None and place.span.text == "Senegalese"
+
+
+def test_a_demonym_in_a_sea_name_is_no_country(wider: Gazetteer) -> None:
+    doc = parse("""
+Ships NOUN nsubj 1
+sailed VERB ROOT 1
+into ADP prep 1
+the DET det 5
+Senegalese PROPN compound 5 LOC
+Gulf PROPN pobj 2 LOC
+. PUNCT punct 1
+""")
+    assert all(m.ref.country != "SEN" for m in resolve_places(doc, wider))
+
+
+def test_a_place_in_an_organisation_name_is_embedded(wider: Gazetteer) -> None:
+    doc = parse("""
+The DET det 2
+Dakar PROPN compound 2 ORG
+Chamber PROPN nsubj 5 ORG
+of ADP prep 2 ORG
+Commerce PROPN pobj 3 ORG
+met VERB ROOT 5
+in ADP prep 5
+Kora PROPN pobj 6 GPE
+. PUNCT punct 5
+""")
+    mentions = resolve_places(doc, wider)
+    dakar = one(mentions, "Dakar")
+    assert (dakar.ref.geonameid, dakar.use, dakar.locative) == (2253354, EMBEDDED, False)
+    place = event_place(doc[5], mentions)
+    assert place is not None and place.span.text == "Kora"
+
+
+CLUB = """
+The DET det 2
+Dara PROPN compound 2 ORG
+Club PROPN nsubj 3 ORG
+won VERB ROOT 3
+. PUNCT punct 3
+"""
+
+
+def test_a_small_town_in_an_organisation_name_needs_the_article_to_place_it(wider: Gazetteer) -> None:
+    assert resolve_places(parse(CLUB), wider) == []
+    doc = parse(CLUB.rstrip() + """
+Fans NOUN nsubj 6
+cheered VERB ROOT 6
+in ADP prep 6
+Dara PROPN pobj 7 GPE
+. PUNCT punct 6
+""")
+    assert [(m.span.text, m.use) for m in resolve_places(doc, wider)] == [("Dara", EMBEDDED), ("Dara", LITERAL)]
+
+
+def test_a_place_as_subject_is_a_metonym(wider: Gazetteer) -> None:
+    doc = parse("""
+Washington PROPN nsubj 1 GPE
+imposed VERB ROOT 1
+sanctions NOUN dobj 1
+. PUNCT punct 1
+""")
+    [washington] = resolve_places(doc, wider)
+    assert (washington.use, washington.locative) == (METONYM, False)
+    assert event_place(doc[1], [washington]) is None
+
+
+def test_the_capital_is_that_of_the_country_named_with_it_or_of_the_article(wider: Gazetteer) -> None:
+    bare = """
+Police NOUN nsubj 1
+fired VERB ROOT 1
+in ADP prep 1
+the DET det 4
+capital NOUN pobj 2
+. PUNCT punct 1
+"""
+    assert resolve_places(parse(bare), wider) == []  # no country to take it from
+    doc = parse(bare.rstrip() + """
+Senegal PROPN nsubj 7 GPE
+protested VERB ROOT 7
+. PUNCT punct 7
+""")
+    # A hint of several countries (the article's actors) does not decide whose capital it is.
+    capital = one(resolve_places(doc, wider, country_hint=["MLI", "USA"]), "capital")
+    assert (capital.ref.name, capital.locative, capital.use) == ("Dakar", True, LITERAL)
+    owned = parse("""
+Talks NOUN nsubj 1
+opened VERB ROOT 1
+in ADP prep 1
+Senegal PROPN poss 5 GPE
+'s PART case 3
+capital NOUN pobj 2
+, PUNCT punct 1
+Malian ADJ amod 8 NORP
+officials NOUN nsubj 9
+said VERB ROOT 9
+. PUNCT punct 9
+""")
+    assert one(resolve_places(owned, wider), "capital").ref.name == "Dakar"
+    assert capital_of(wider, "SEN") == DAKAR and capital_of(wider, "MLI") is None
+
+
+def test_next_to_is_locative_and_troops_from_a_country_are_an_origin(wider: Gazetteer) -> None:
+    doc = parse("""
+Crowds NOUN nsubj 1
+rallied VERB ROOT 1
+next ADV advmod 3
+to ADP prep 1
+Kora PROPN pobj 3 GPE
+with ADP prep 1
+troops NOUN pobj 5
+from ADP prep 6
+Senegal PROPN pobj 7 GPE
+. PUNCT punct 1
+""")
+    mentions = resolve_places(doc, wider)
+    assert one(mentions, "Kora").locative and not one(mentions, "Senegal").locative
+    place = event_place(doc[1], mentions)
+    assert place is not None and place.span.text == "Kora"
+
+
+def test_an_apposition_or_of_places_a_weakly_tagged_name(wider: Gazetteer) -> None:
+    doc = parse("""
+Rebels NOUN nsubj 1
+took VERB ROOT 1
+Kasbah PROPN dobj 1 PERSON
+, PUNCT punct 2
+the DET det 5
+capital NOUN appos 2
+of ADP prep 5
+Sine PROPN pobj 6 GPE
+, PUNCT punct 1
+and CCONJ cc 1
+overran VERB conj 1
+the DET det 12
+town NOUN dobj 10
+of ADP prep 12
+Dara PROPN pobj 13 PERSON
+. PUNCT punct 1
+""")
+    mentions = resolve_places(doc, wider)
+    assert {m.span.text for m in mentions} >= {"Kasbah", "Dara"}
+    assert not one(mentions, "Kasbah").locative
+    assert acted_on_place([doc[2]], mentions) == one(mentions, "Kasbah")  # "took Kasbah"
+    assert acted_on_place([doc[12]], mentions) == one(mentions, "Dara")  # "overran the town of Dara"
+
+
+def test_one_sense_per_article_and_a_persons_name_abroad(wider: Gazetteer) -> None:
+    doc = parse("""
+Gunmen NOUN nsubj 1
+struck VERB ROOT 1
+in ADP prep 1
+Dara PROPN pobj 2 PERSON
+. PUNCT punct 1
+Dara PROPN nsubj 6 PERSON
+was AUX ROOT 6
+calm ADJ acomp 6
+. PUNCT punct 6
+Senegal PROPN nsubj 10 GPE
+said VERB ROOT 10
+. PUNCT punct 10
+""")
+    mentions = resolve_places(doc, wider)
+    assert [(m.span.start, m.ref.country, m.locative) for m in mentions if m.span.text == "Dara"] == [
+        (3, "SEN", True), (5, "SEN", False)]
+    # A person's name that is a town in a country the article is not about stays a person.
+    doc = parse("""
+Officials NOUN nsubj 1
+met VERB ROOT 1
+in ADP prep 1
+Kasbah PROPN pobj 2 PERSON
+. PUNCT punct 1
+Kasbah PROPN nsubj 6 PERSON
+said VERB ROOT 6
+. PUNCT punct 6
+Washington PROPN nsubj 9 GPE
+agreed VERB ROOT 9
+. PUNCT punct 9
+Atlanta PROPN nsubj 12 GPE
+agreed VERB ROOT 12
+. PUNCT punct 12
+""")
+    assert [m.span.start for m in resolve_places(doc, wider) if m.span.text == "Kasbah"] == [3]
+
+
+def test_a_state_abbreviation_qualifies_the_town_and_ranks_its_namesakes(wider: Gazetteer) -> None:
+    doc = parse("""
+He PRON nsubj 1
+lives VERB ROOT 1
+in ADP prep 1
+Riverton PROPN pobj 2 GPE
+, PUNCT punct 3
+Ga. PROPN appos 3 GPE
+, PUNCT punct 1
+near ADP prep 1
+Fairview PROPN pobj 7 GPE
+. PUNCT punct 1
+""")
+    mentions = resolve_places(doc, wider)
+    assert [(m.span.text, m.ref.admin1) for m in mentions] == [
+        ("Riverton", "Georgia"), ("Ga.", "Georgia"), ("Fairview", "Georgia")]
+    assert one(mentions, "Ga.").ref.precision == "admin1"
+    alone = resolve_places(parse(CLASHES_IN_DARA.replace("Dara", "Fairview")), wider)
+    assert one(alone, "Fairview").ref.admin1 == "Ohio"  # the bigger one, with no state named
+    title = parse("""
+Miss PROPN compound 1
+Ga. PROPN nsubj 2 PERSON
+spoke VERB ROOT 2
+. PUNCT punct 2
+""")
+    assert resolve_places(title, wider) == []  # not after a comma or a bracket: no state
+
+
+def test_read_admin_abbreviations_rejects_a_bad_table(tmp_path: Path) -> None:
+    bad = tmp_path / "abbr.tsv"
+    bad.write_text("abbreviation\tcountry\n", encoding="utf-8")
+    with pytest.raises(DataError, match="abbr.tsv"):
+        read_admin_abbreviations(bad)
+    bad.write_text("abbreviation\tcountry\tadmin1\nGa.\tUS\tGeorgia\n", encoding="utf-8")
+    with pytest.raises(DataError, match=":2"):
+        read_admin_abbreviations(bad)
+
+
+def test_datelines_after_a_dash_or_an_agency(wider: Gazetteer) -> None:
+    doc = parse("""
+DAKAR PROPN npadvmod 5
+— PUNCT punct 5
+Police NOUN nsubj 5
+in ADP prep 2
+Kora PROPN pobj 3 GPE
+fired VERB ROOT 5
+. PUNCT punct 5
+Associated PROPN compound 8 ORG
+Press PROPN compound 9 ORG
+KORA PROPN nsubj 14
+( PUNCT punct 9
+AP PROPN appos 9 ORG
+) PUNCT punct 9
+— PUNCT punct 14
+Troops NOUN nsubj 14
+left VERB ROOT 14
+. PUNCT punct 14
+""")
+    mentions = resolve_places(doc, wider)
+    assert [(m.span.text, m.ref.name, m.locative) for m in mentions] == [
+        ("DAKAR", "Dakar", False), ("Kora", "Kora", True), ("KORA", "Kora", False)]
+
+
+def test_a_name_tagged_as_a_date_is_read_but_not_a_month(wider: Gazetteer) -> None:
+    doc = parse("""
+Clashes NOUN nsubj 1
+erupted VERB ROOT 1
+in ADP prep 1
+Kasbah PROPN pobj 2 DATE
+in ADP prep 1
+March PROPN pobj 4 DATE
+. PUNCT punct 1
+""")
+    assert [m.span.text for m in resolve_places(doc, wider)] == ["Kasbah"]
+
+
+def test_a_town_far_bigger_than_its_namesakes_points_to_its_country(wider: Gazetteer) -> None:
+    spec = """
+Malian ADJ amod 1 NORP
+troops NOUN nsubj 2
+met VERB ROOT 2
+in ADP prep 2
+Kasbah PROPN pobj 3 GPE
+and CCONJ cc 4
+Dara PROPN conj 4 GPE
+. PUNCT punct 2
+"""
+    # Kasbah (3 million, a namesake of 5,000 in the USA) says the story is Senegalese as much as "Malian"
+    # says it is Malian: Dara is then the bigger, Senegalese one.
+    assert one(resolve_places(parse(spec), wider), "Dara").ref.country == "SEN"
+    without = parse(spec.replace("Kasbah PROPN pobj 3 GPE", "Dakkar PROPN pobj 3 GPE"))
+    assert one(resolve_places(without, wider), "Dara").ref.country == "MLI"
+
+
+def test_an_admin_word_is_a_noun_not_a_verb(wider: Gazetteer) -> None:
+    doc = parse("""
+Kora PROPN nsubj 1 GPE
+stated VERB ROOT 1
+demands NOUN dobj 1
+. PUNCT punct 1
+""")
+    doc[1].lemma_ = "state"
+    assert one(resolve_places(doc, wider), "Kora").ref.precision == "point"
+
+
+def test_a_country_hyphened_to_a_word_in_one_token(wider: Gazetteer) -> None:
+    doc = parse("""
+The DET det 2
+Senegal-led ADJ amod 2
+force NOUN nsubj 3
+left VERB ROOT 3
+. PUNCT punct 3
+""")
+    [senegal] = resolve_places(doc, wider)
+    assert (senegal.ref.text, senegal.ref.start, senegal.ref.end, senegal.locative) == ("Senegal", 4, 11, False)
+
+
+# ----- helpers for the place of an event ----------------------------------------------------------------
+
+def test_earlier_place_is_the_finest_of_the_last_placed_sentence_of_the_paragraph(wider: Gazetteer) -> None:
+    doc = parse("""
+Gunmen NOUN nsubj 1
+attacked VERB ROOT 1
+a DET det 3
+post NOUN dobj 1
+near ADP prep 1
+Dara PROPN pobj 4 GPE
+, PUNCT punct 5
+in ADP prep 5
+the DET det 10
+Kora PROPN compound 10 GPE
+region NOUN pobj 7
+. PUNCT punct 1
+Troops NOUN nsubj 13
+killed VERB ROOT 13
+ten NUM dobj 13
+. PUNCT punct 13
+""")
+    mentions = resolve_places(doc, wider)
+    second = list(doc.sents)[1]
+    place = earlier_place(second, mentions)
+    assert place is not None and (place.span.text, place.ref.precision) == ("Dara", "point")
+    assert earlier_place(list(doc.sents)[0], mentions) is None
+
+
+def test_in_another_time_is_a_place_of_an_earlier_act(wider: Gazetteer) -> None:
+    doc = parse("""
+Rebels NOUN nsubj 1
+released VERB ROOT 1
+the DET det 3
+crew NOUN dobj 1
+after ADP prep 1
+seizing VERB pcomp 4
+the DET det 7
+ship NOUN dobj 5
+in ADP prep 5
+Dakar PROPN pobj 8 GPE
+. PUNCT punct 1
+""")
+    [dakar] = resolve_places(doc, wider)
+    assert in_another_time(dakar, doc[1]) and not in_another_time(dakar, doc[5])
+
+
+def test_real_uses_of_place_names(nlp: Language, real: Gazetteer) -> None:
+    doc, mentions = places(nlp, real, "Fighting went on near Kidal. Malian troops and European monitors arrived "
+                                      "in Gao after the rebels captured Kidal. Washington said it would send aid.")
+    malian, european = one(mentions, "Malian"), one(mentions, "European")
+    assert (malian.use, malian.ref.country, malian.ref.precision) == (DEMONYM, "MLI", "country")
+    assert (european.use, european.ref.name) == (DEMONYM, "Europe")
+    assert one(mentions, "Gao").locative and one(mentions, "Washington").use == METONYM
+    captured = next(t for t in doc if t.text == "captured")
+    obj = next(c for c in captured.children if c.dep_ == "dobj")
+    taken = acted_on_place([obj], mentions)
+    assert taken is not None and (taken.span.text, taken.span.start) == ("Kidal", obj.i)
+
+
+def test_real_capital_and_dateline(nlp: Language, real: Gazetteer) -> None:
+    _, mentions = places(nlp, real, "PORT-AU-PRINCE (Reuters) - Police fired tear gas at marchers in the "
+                                    "capital on Wednesday. Haiti has been in crisis since gangs overran "
+                                    "several towns in Haiti last year.")
+    assert one(mentions, "PORT-AU-PRINCE").ref.country == "HTI"
+    capital = one(mentions, "capital")
+    assert (capital.ref.name, capital.locative) == ("Port-au-Prince", True)
+
+
+def test_real_abbreviations_name_admin1_units(real: Gazetteer) -> None:
+    for abbreviation, (iso3, name) in read_admin_abbreviations().items():
+        assert any(e.feature == "admin1" and e.country == iso3 for e in real.lookup(name)), abbreviation

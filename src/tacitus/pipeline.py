@@ -43,7 +43,17 @@ from .resolve.dates import (
 )
 from .resolve.gazetteer import Gazetteer
 from .resolve.magnitudes import Magnitude, event_counts, find_magnitudes
-from .resolve.places import PlaceMention, event_place, resolve_places
+from .resolve.places import (
+    DEMONYM,
+    EMBEDDED,
+    LITERAL,
+    PlaceMention,
+    acted_on_place,
+    earlier_place,
+    event_place,
+    in_another_time,
+    resolve_places,
+)
 
 # Material events whose place, when the text gives none in their clause, is the country of
 # the state acted upon ("staged a mutiny against the Russian Defense Ministry" → Russia).
@@ -126,7 +136,7 @@ class Pipeline:
         magnitudes = find_magnitudes(sent)
         rivals = [(c.trigger, c.entry.type) for c in candidates]
         pairs = [(e, c) for c in candidates if (e := self._resolve(state, index, sent, c, magnitudes, rivals))]
-        _share_purpose_targets(pairs)
+        _protest_purposes(pairs)
         self._narrative_dates(state, sent, pairs)
         pairs += [(d, c) for e, c in pairs if (d := self._declared_intent(state, e, c))]
         # One event per occurrence: a verb and its own event noun, or "shelling … killed 30".
@@ -235,6 +245,18 @@ class Pipeline:
                 if request is not None:
                     request.source, request.target = demander, event.source
                 return request
+        if event.status == "claimed" and event.quad_class == 4 and cand.report_verb is not None \
+                and cand.report_verb.lemma_.lower() in self.lexicon.cue("claim") and cand.speaker is not None \
+                and _known(event.source):
+            # "The US claimed that ISIL attacked Iraq": alleging another's violence accuses them
+            # (CAMEO 112); a plain "said" only reports it.
+            accuser = _resolve_role(state.resolver, cand.speaker)
+            if accuser is not None and event.source is not None and _known(accuser) \
+                    and not _same_actor(accuser, event.source):
+                accusation = self._statement(state, event, "ACCUSE", cand.report_verb, cand)
+                if accusation is not None:
+                    accusation.source, accusation.target = accuser, event.source
+                return accusation
         verb = cand.intent_verb
         if verb is None or event.status != "planned" or not _known(event.source) or event.quad_class is None:
             return None
@@ -307,19 +329,30 @@ class Pipeline:
 
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,
                   target: ActorRef | None) -> PlaceRef | None:
-        """Where it happened: a place in the event's own clause; else, for material events,
-        the state acted upon; else the one place named in the sentence; else the article's
-        focus country (precision tells the user how much to trust it)."""
-        for token in (cand.trigger, cand.anchor):
-            mention = event_place(token, state.places)
-            if mention is not None:
-                return mention.ref
+        """Where it happened: a place in the event's own clause, or the place a material act was done
+        to ("captured Goma"), the finer of the two; else, for material events, the state acted upon;
+        else the one place named in the sentence; else the place the paragraph's story was in; else,
+        for material events, the article's focus country (precision tells the user how much to trust
+        it). Only literal mentions count: "Washington said", "Malian troops" or "Arizona State
+        University" name no place where anything happened."""
+        places = [p for p in state.places if p.use == LITERAL]
         type_ = cand.entry.type
+        acted_on = None
+        if type_ in MATERIAL_TYPES:
+            acted_on = acted_on_place([cand.target, *(t for t, _ in cand.target_alts)], places)
+        for token in (cand.trigger, cand.anchor):
+            mention = event_place(token, places)
+            if mention is not None:
+                if acted_on is not None and _finer_or_same(acted_on.ref, mention.ref):
+                    return acted_on.ref
+                return mention.ref
+        if acted_on is not None:
+            return acted_on.ref
         # A deployment's place is where it goes, a withdrawal's where it leaves.
         moves = {"MOBILIZE": ("to", "into"), "AID": ("to", "into"), "RETREAT": ("from", "out")}.get(type_)
         if moves:
             heads = {cand.trigger.i, cand.anchor.i}
-            for p in state.places:
+            for p in places:
                 prep = p.span.root.head
                 if p.span.root.dep_ == "pobj" and prep.lower_ in moves and prep.head.i in heads:
                     return p.ref
@@ -335,9 +368,12 @@ class Pipeline:
                         and actor.sector in sectors:
                     return self._country_place(actor.country, actor)
         sent = sentence_of(cand.trigger)
-        in_sentence = [p for p in state.places if sent.start <= p.span.start < sent.end and p.locative]
+        in_sentence = [p for p in places if sent.start <= p.span.start < sent.end and p.locative
+                       and not in_another_time(p, cand.trigger)]
         if len(in_sentence) == 1:
             return in_sentence[0].ref
+        if not in_sentence and (earlier := earlier_place(sent, places)) is not None:
+            return earlier.ref
         if type_ in MATERIAL_TYPES and state.focus_country:
             return self._country_place(state.focus_country, None)
         return None
@@ -401,17 +437,21 @@ def _resolve_role(resolver: ActorResolver, token: Token | None, deep: bool = Fal
     return None
 
 
-def _share_purpose_targets(pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
-    """"Teachers marched in Nairobi to demand that the treasury …": a protest is aimed at whom its
-    purpose asks, blames or rejects, rather than at the place it stands in."""
+def _protest_purposes(pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:
+    """"Teachers marched in Nairobi to demand that the treasury …", "demonstrated, calling for
+    independence": the protest is the act and the demand what it says. The demand ranks below
+    the protest, and the protest is aimed at whom its purpose asks, blames or rejects, rather
+    than at the place it stands in."""
     for event, cand in pairs:
-        if event.type != "PROTEST" or (event.target is not None and event.target.id):
+        if event.type != "PROTEST":
             continue
         for other, purpose in pairs:
-            if other.type in {"REQUEST", "ACCUSE", "REJECT"} and purpose.anchor.dep_ == "advcl" \
-                    and purpose.anchor.head.i == cand.anchor.i and _known(other.target):
+            if other.type not in {"REQUEST", "ACCUSE", "REJECT"} or purpose.anchor.dep_ not in {"advcl", "xcomp"} \
+                    or purpose.anchor.head.i != cand.anchor.i:
+                continue
+            other.confidence = round(min(other.confidence, event.confidence * 0.95), 3)
+            if _known(other.target) and (event.target is None or not event.target.id):
                 event.target = other.target
-                break
 
 
 # Types whose target is often named only deep in what the act is about ("protest the violations
@@ -515,12 +555,23 @@ def _paragraph_of(token: Token) -> int:
 
 
 def _focus_country(places: Sequence[PlaceMention]) -> str | None:
-    counts = Counter(p.ref.country for p in places if p.ref.country)
+    # Places named as places or standing for their state; a demonym or a name inside an organisation's
+    # name ("U.S. Department of Transportation") says less about where the story is.
+    counts = Counter(p.ref.country for p in places if p.ref.country and p.use not in (DEMONYM, EMBEDDED))
     if not counts:
         return None
     (top, n), *rest = counts.most_common(2)
     # Only an article that is clearly about one country has a focus.
     return top if not rest or n >= 1.5 * rest[0][1] else None
+
+
+_PRECISION_ORDER = ("point", "admin2", "admin1", "country", "region")
+
+
+def _finer_or_same(a: PlaceRef, b: PlaceRef) -> bool:
+    """Whether place `a` is at least as precise as `b` (a town before the region it is in)."""
+    rank = {p: i for i, p in enumerate(_PRECISION_ORDER)}
+    return rank.get(a.precision or "", 9) <= rank.get(b.precision or "", 9)
 
 
 def _same_actor(a: ActorRef, b: ActorRef) -> bool:
@@ -537,6 +588,11 @@ def _quoted_text(sent: Span) -> str | None:
     return None
 
 
+# Conjunctions of an adverbial clause that sets the scene of the main act.
+BACKDROP_MARKS = frozenset({"as", "while", "when", "after", "before", "since", "because", "although", "though",
+                            "whilst", "amid", "until"})
+
+
 def _clause_depth(verb: Token) -> int:
     """How many clauses up the sentence's main verb is: 0 for the root (or a verb conjoined to
     it), 1 for a complement or adverbial clause under it, and so on."""
@@ -546,8 +602,11 @@ def _clause_depth(verb: Token) -> int:
             break
         if node.dep_ in {"ccomp", "xcomp", "advcl", "relcl", "acl", "pcomp", "csubj"}:
             depth += 1
-            if node.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in node.children):
-                depth += 1  # a purpose ("marched to demand reforms") is what the act is for, not the act
+            if node.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" or c.dep_ == "mark" and c.lower_
+                                            in BACKDROP_MARKS for c in node.children):
+                # A purpose ("marched to demand reforms") is what the act is for, a backdrop ("…, as
+                # the army cracked down") when it happened: neither is the act itself.
+                depth += 1
         node = node.head
     return depth
 

@@ -154,6 +154,9 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
         hit: tuple[TriggerEntry, list[Token]] | None = None
         for child in children:
             if child.dep_ in {"prt", "prep", "advmod"} and child.i > tok.i:
+                pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if child.dep_ == "prep" and pobj is not None and _not_an_actor(pobj):
+                    continue  # "called off the strike on Friday" is no "call on"
                 pair = next(((k, child.lower_) for k in bare if (k, child.lower_) in lex.phrasal), None)
                 if pair:
                     hit = (_best(lex.phrasal[pair]), [tok, child])
@@ -165,7 +168,8 @@ def find_triggers(sent: Span, lex: Lexicon) -> Iterator[EventCandidate]:
             if obj is not None and not any((k, obj.lemma_.lower()) in lex.light for k in bare):
                 obj = None
         if hit is None and obj is not None:
-            pair = next(((k, o) for k in bare for o in (obj.lemma_.lower(), obj.lower_) if (k, o) in lex.light),
+            # Phrasal verbs first ("called off a strike"), then the bare verb.
+            pair = next(((k, o) for k in keys for o in (obj.lemma_.lower(), obj.lower_) if (k, o) in lex.light),
                         None)
             if pair:
                 hit = (_best(lex.light[pair]), [tok, obj])
@@ -677,6 +681,9 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
                 return
             if lemma in claim:
                 cand.status = "claimed"
+                # "The US claimed that ISIL attacked Iraq": who alleges it
+                cand.speaker = next((c for c in gov.children if c.dep_ in SUBJECT_DEPS), None)
+                cand.report_verb = gov
                 return
         if node.dep_ == "advcl" and lemma in claim:
             break

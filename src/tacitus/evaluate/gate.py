@@ -1,6 +1,6 @@
 """The quality gate: pinned floors for every evaluation figure, checked in CI.
 
-`measure(...)` runs the four evaluations with one pipeline and gives flat figures
+`measure(...)` runs every evaluation with one pipeline and gives flat figures
 ({"seed.recall_strict": 0.68, …}); `check(figures, floors)` lists the figures below their
 floor (or above a ceiling, for counts that must stay small); `record(...)` writes new floors
 and refuses to lower one unless told to. Floors live in `evaluate/floors.json`.
@@ -16,11 +16,13 @@ from typing import Any
 
 from ..errors import DataError
 from .articles import evaluate_articles, f1, gold_pairs, total
+from .geo import evaluate_geo
 from .sentences import evaluate_petr2, evaluate_plover
+from .time import evaluate_time
 
 FLOORS = Path(str(resources.files("tacitus.evaluate") / "floors.json"))
 # Figures where smaller is better: the floor is a ceiling.
-CEILINGS = frozenset({"seed.events_in_output"})
+CEILINGS = frozenset({"seed.events_in_output", "geo.median_error_km"})
 ARTICLE_FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found",
                    "place_ok_of_found", "status_ok_of_found", "places_resolved", "actors_with_country",
                    "precision_relaxed")
@@ -52,6 +54,9 @@ def measure(data_dir: Path, gold_dir: Path, pipeline: Any) -> dict[str, float]:
     figures["petr2.macro_f1"] = round(petr2.macro_f1, 4)
     if petr2.no_event_ok:
         figures["petr2.no_event_ok"] = _ratio(petr2.no_event_ok)
+    for name, report in (("geo", evaluate_geo(data_dir, pipeline)), ("time", evaluate_time(data_dir, pipeline))):
+        for key, value in report.figures().items():
+            figures[f"{name}.{key}"] = round(value, 4)
     return figures
 
 

@@ -234,8 +234,9 @@ def _names_a_place_or_group(prep: Token) -> bool:
 
 def noun_phrase(token: Token) -> Span:
     """The actor phrase headed by `token`: its left modifiers, a flat name, an apposition that
-    names or describes it ("Kenzo Oshima, the U.N. relief coordinator") and a short "of / in /
-    from" complement with a name ("Rebels in the Ivory Coast"); no relative clauses."""
+    names or describes it ("Kenzo Oshima, the U.N. relief coordinator"), a short "of / in / from /
+    for" complement with a name ("Rebels in the Ivory Coast") or a participle or adjective with one
+    ("militants loyal to X", "a newspaper based in Beirut"); no relative clauses."""
     doc = token.doc
     start = token.i
     for child in token.lefts:
@@ -243,13 +244,17 @@ def noun_phrase(token: Token) -> Span:
             start = min(start, child.left_edge.i)
     end = token.i + 1
     for child in token.rights:
-        if child.dep_ in {"compound", "flat", "nmod"} or (child.dep_ == "appos" and (
+        if child.dep_ in {"compound", "flat", "nmod"} or (child.dep_ == "appos" and child.left_edge.i <= end + 1 and (
                 child.ent_type_ or token.pos_ == "PROPN" or any(t.ent_type_ for t in child.lefts))):
             end = max(end, child.i + 1)
         elif child.dep_ == "case":  # possessive 's
             end = max(end, child.i + 1)
-        elif child.dep_ == "prep" and child.lower_ in {"of", "in", "from"} and child.i == end \
+        elif child.dep_ == "prep" and child.lower_ in {"of", "in", "from", "for"} and child.i == end \
                 and _names_a_place_or_group(child):
+            end = max(end, child.right_edge.i + 1)
+        elif child.dep_ in {"acl", "amod"} and child.i == end and child.tag_ in {"VBN", "JJ"} and any(
+                p.dep_ == "prep" and _names_a_place_or_group(p) for p in child.children):
+            # "militants loyal to X", "a newspaper based in Beirut", "workers affiliated with the union"
             end = max(end, child.right_edge.i + 1)
     while start < end - 1 and (doc[start].is_punct or doc[start].lower_ in {"the", "a", "an"}):
         start += 1

@@ -1,25 +1,37 @@
 """Place mentions: takes a parsed spaCy Doc and a Gazetteer, gives `PlaceMention`s resolved to GeoNames.
 
-Homonyms are ranked with the whole article (which countries it is about, "Town, Region" and
-"Country's Region" pairs, "the X region" wording, feature class, population, whether the text wrote the
-place's own name or one of its alternate names); `event_place` then picks the place where one event
-happened from the parse around its trigger.
+Every toponym is listed, each with how the text uses it (`use`): literal ("in Gao"), a modifier ("California
+Governor"), inside an organisation's name ("Arizona State University"), a demonym ("Malian troops" → Mali,
+never a town) or a metonym ("Washington said"); only literal mentions can say where an event happened.
+Homonyms are ranked with the whole article (which countries it is about, "Town, Region", "(Bankass,
+Mopti)", "Slidell, La." and "Country's Region" pairs, the states it names, "the X region" wording, feature
+class, population, whether the text wrote the place's own name or one of its alternate names); "the capital"
+is the capital of the country the article is about. `event_place`, `acted_on_place`, `earlier_place` and
+`in_another_time` help the pipeline pick the place where one event happened from the parse around it.
 """
 
 from __future__ import annotations
 
+import calendar
+import copy
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from spacy.tokens import Doc, Span, Token
 
+from tacitus.errors import DataError
 from tacitus.geo import great_circle_km
 from tacitus.models import PlaceRef
-from tacitus.nlp import sentence_of
+from tacitus.nlp import doc_text, sentence_of
 from tacitus.resolve.gazetteer import Gazetteer, GeoEntry, normalize_name
+
+ADMIN_ABBREVIATIONS_TSV = Path(__file__).parent / "data" / "admin_abbreviations.tsv"
 
 LOCATIVE_PREPS = frozenset({
     "in", "at", "near", "outside", "across", "from", "into", "toward", "towards", "around",
@@ -58,6 +70,7 @@ _HYPHEN_PLACE_WORDS = frozenset({"based"})
 PLACE_NOUNS = ADMIN_WORDS | frozenset({
     "village", "town", "city", "commune", "locality", "area", "outskirts", "suburb", "suburbs",
     "capital", "neighbourhood", "neighborhood", "camp", "municipality", "hamlet", "border", "vicinity",
+    "port", "island", "enclave", "oasis", "valley", "settlement", "township", "borough",
 })
 # Institutions that share their name with a small town ("in Congress", "from the Police"): never read
 # as places when only a weak tag (ORG, PERSON, untagged) put them forward.
@@ -67,6 +80,20 @@ INSTITUTION_WORDS = frozenset({
 })
 STRONG_LABELS = frozenset({"GPE", "LOC", "FAC"})
 WEAK_LABELS = frozenset({"ORG", "PERSON", "NORP"})
+# Labels that never hold a place name; any other label the model gives (PRODUCT for "Mirebalais", EVENT,
+# WORK_OF_ART, LAW for "the Louisiana Purchase") is read as weakly as ORG.
+NON_PLACE_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "LANGUAGE"})
+# Capitalised after a demonym, these make it part of a sea's or a landform's name ("Indian Ocean").
+FEATURE_WORDS = frozenset({"ocean", "sea", "gulf", "bay", "peninsula", "subcontinent", "basin", "strait", "desert"})
+# Nouns after a demonym that make it name the country's land: "from Nigerien airspace", "on Malian soil".
+TERRITORY_NOUNS = frozenset({"territory", "airspace", "soil", "waters", "land", "lands", "coast", "coastline"})
+# An apposition headed by these says the name before it is a place: "Mirebalais, about 50 km northeast of
+# Port-au-Prince", "Bukavu, the capital of South Kivu".
+DISTANCE_WORDS = frozenset({"km", "kilometre", "kilometer", "kilometres", "kilometers", "mile", "miles"})
+# Organisation-name labels a place may sit inside ("Arizona State University", "Norwich City").
+_EMBEDDING_LABELS = frozenset({"ORG", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", ""})
+# A name inside an organisation's name is read as a place from at most this many tokens.
+_EMBEDDED_TOKENS = 4
 
 _PRECISION_RANK = {"point": 0, "admin2": 1, "admin1": 2, "country": 3, "region": 4}
 
@@ -94,8 +121,23 @@ _ADMIN_FOCUS_BONUS = 10.0
 # a town whose name no other country uses, at least the second size.
 _NOTABLE_POPULATION = 100_000
 _UNAMBIGUOUS_POPULATION = 10_000
+# A town this many times bigger than every namesake abroad points to its country like a country name does.
+_DOMINANT_SHARE = 10
+# A town in a state or province the article names ("Riverdale" in a story that says "N.J.") ranks as one
+# about 18 times bigger (not more: a story naming Texas may still mean Portland, Oregon).
+_TOWN_IN_NAMED_UNIT_BONUS = 2.5
 # A "Town, Region" pair whose town has no known admin1 is accepted within this distance.
 _QUALIFIER_KM = {"admin1": 250.0, "admin2": 100.0}
+
+
+# How a mention uses its place (GeoWebNews's classes, coarsened). Only a literal mention can say where an
+# event happened; the others are still toponyms, listed in a document's places.
+LITERAL = "literal"  # the place itself: "in Gao", "Gao was quiet", "the Kidal region"
+MODIFIER = "modifier"  # qualifies a name or noun: "California Governor Jerry Brown", "Chicago police"
+EMBEDDED = "embedded"  # part of an organisation's name: "Arizona State University", "Norwich City"
+DEMONYM = "demonym"  # a country's or region's adjective: "Malian troops", "European markets"
+METONYM = "metonym"  # stands for its government or people: "Washington said", "Mali rejected"
+USES: tuple[str, ...] = (LITERAL, MODIFIER, EMBEDDED, DEMONYM, METONYM)
 
 
 @dataclass(frozen=True)
@@ -103,6 +145,7 @@ class PlaceMention:
     span: Span
     ref: PlaceRef  # start/end are character offsets into doc.text
     locative: bool  # introduced by a locative preposition, or part of a "X, Y" pair after one
+    use: str = LITERAL  # one of USES
 
 
 @dataclass(eq=False)
@@ -119,6 +162,8 @@ class _Candidate:
     pairs: list[tuple[GeoEntry, GeoEntry]] = field(default_factory=list)  # (X entry, Y entry) that fit
     forced: GeoEntry | None = None  # chosen by a "X, Y" pair
     signals: list[str] = field(default_factory=list)  # ISO3 codes this mention points to
+    use: str = LITERAL
+    chars: int | None = None  # the name is only this many first characters of the span ("U.S." of "U.S.-led")
 
     @property
     def strong(self) -> bool:
@@ -189,8 +234,12 @@ def _region_word(span: Span) -> str | None:
     doc = span.doc
     if span.end < len(doc):
         nxt = doc[span.end]
-        if nxt.lower_ in ADMIN_WORDS and span.root.head == nxt and nxt.dep_ != "compound":
-            return nxt.lower_
+        after = doc[span.end + 1] if span.end + 1 < len(doc) else None
+        # Not the start of an institution's name: "the U.S. Department of Transportation", "State Department".
+        institution = after is not None and (after.lower_ == "of" or (after.is_title and nxt.is_title))
+        if _lemma(nxt) in ADMIN_WORDS and nxt.pos_ in ("NOUN", "PROPN") and span.root.head == nxt \
+                and nxt.dep_ != "compound" and not institution:
+            return _lemma(nxt)  # "the Limpopo provinces" too
     if span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in ADMIN_WORDS:
         return doc[span.start - 2].lower_
     return None
@@ -292,6 +341,31 @@ def _governing_prep(span: Span) -> Token | None:
     return None
 
 
+_DATELINE_ENDS = frozenset({"(", "—", "–", "-", "--"})
+
+
+def _before_agency(doc: Doc, i: int) -> bool:
+    """Whether an upper-case name at `i` is followed by an agency in parentheses and a dash, wherever it
+    stands ("... Associated Press WASHINGTON (AP) — China vowed")."""
+    end = i
+    while end < len(doc) and end - i < 6 and doc[end].is_upper and doc[end].is_alpha:
+        end += 1
+    return (end + 3 < len(doc) and doc[end].text == "(" and doc[end + 2].text == ")"
+            and doc[end + 3].text in _DATELINE_ENDS)
+
+
+# Calendar words, which a DATE entity of proper nouns may still be ("Ramadan" aside, "Manbij" is no date).
+_CALENDAR_WORDS = frozenset(w.lower() for w in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name,
+                                                 *calendar.day_abbr) if w)
+
+
+def _misread_name(ent: Span) -> bool:
+    """A name the model tagged as a date or time ("in Manbij" as DATE): capitalised proper nouns only,
+    with no number and no month or weekday among them."""
+    return ent.label_ in ("DATE", "TIME") and all(
+        t.pos_ == "PROPN" and t.is_title and t.lower_ not in _CALENDAR_WORDS for t in ent)
+
+
 def _is_place_prep(tok: Token) -> bool:
     if tok.lower_ not in _PLACE_PREPS:
         return False
@@ -299,18 +373,70 @@ def _is_place_prep(tok: Token) -> bool:
 
 
 def _datelines(doc: Doc) -> Iterable[Span]:
-    """'BAMAKO, Mali (Reuters) -': an upper-case name opening the text or a paragraph, then a comma."""
+    """'BAMAKO, Mali (Reuters) -', 'WINNIPEG —', 'NEW DELHI:': an upper-case name opening the text or a
+    paragraph, then a comma, a dash, a colon or the agency; or opening a sentence, then anything but the
+    comma or colon (pages that run stories together put the next dateline mid-paragraph); or anywhere,
+    then the agency in parentheses and a dash."""
     for tok in doc:
-        if tok.i == 0 or "\n" in doc[tok.i - 1].text_with_ws:
-            end = tok.i
-            while end < len(doc) and end - tok.i < 4 and doc[end].is_upper and doc[end].is_alpha:
-                end += 1
-            if end > tok.i and end < len(doc) and doc[end].text == ",":
-                yield doc[tok.i:end]
+        paragraph = tok.i == 0 or "\n" in doc[tok.i - 1].text_with_ws
+        if not tok.is_upper or not (paragraph or tok.is_sent_start or _before_agency(doc, tok.i)):
+            continue
+        end = tok.i
+        while end < len(doc) and end - tok.i < 6 and (
+                (doc[end].is_upper and doc[end].is_alpha)
+                or (doc[end].text in ("-", "‐") and end > tok.i and not doc[end - 1].whitespace_)):
+            end += 1
+        if end > tok.i and end < len(doc) and doc[end - 1].is_alpha and (
+                doc[end].text in _DATELINE_ENDS or (paragraph and doc[end].text in (",", ":"))):
+            yield doc[tok.i:end]
 
 
-def _is_demonym(text: str, gazetteer: Gazetteer) -> bool:
-    return gazetteer.country_by_demonym(text) is not None and gazetteer.country_by_name(text) is None
+def _region_adjective(text: str, gazetteer: Gazetteer) -> GeoEntry | None:
+    """The region a region's adjective is made from: "European" → Europe, "African" → Africa, "Latin
+    American" → Latin America, "Middle Eastern" → Middle East (countries have their demonyms listed)."""
+    if not text[:1].isupper() or not text.endswith("n"):
+        return None
+    for stem in (text[:-1], text[:-2], text[:-3]):
+        if len(stem) < 3:
+            break
+        found = [e for e in gazetteer.lookup(stem) if e.feature == "region" and _own_key(e, stem)]
+        if found:
+            return found[0]
+    return None
+
+
+def _own_key(e: GeoEntry, text: str) -> bool:
+    return normalize_name(e.name) == normalize_name(text)
+
+
+def _demonym_entry(text: str, gazetteer: Gazetteer) -> GeoEntry | None:
+    """The country ("Malian" → Mali) or region ("European" → Europe) a demonym names; None for any other
+    word, and for a country's own name ("Niger" is not Nigerien)."""
+    if gazetteer.country_by_name(text) is not None:
+        return None
+    if (iso3 := gazetteer.country_by_demonym(text)) is not None:
+        return gazetteer.country(iso3)
+    return _region_adjective(text, gazetteer)
+
+
+def _make_demonym(span: Span, label: str, entry: GeoEntry) -> _Candidate | None:
+    """A demonym qualifying a noun as a country's or region's mention; before a territory noun ("from
+    Nigerien airspace") it names the land itself, locative if a preposition introduces it."""
+    root = span.root
+    doc = span.doc
+    if span.end < len(doc) and doc[span.end].is_title and doc[span.end].lower_ in FEATURE_WORDS:
+        return None  # "the Indian Ocean", "the Persian Gulf": a sea's name, not the country
+    hyphened = span.end + 1 < len(doc) and doc[span.end].text in ("-", "‐") and not doc[span.end - 1].whitespace_
+    if root.tag_ in ("NNS", "NNPS") or not (
+            root.pos_ == "ADJ" or root.dep_ in ("amod", "compound", "nmod") or hyphened):
+        return None  # "the Malians", "Americans": people; "Russian-backed" qualifies
+    cand = _Candidate(span, label, [entry], normalize_name(entry.name), use=DEMONYM, forced=entry)
+    if root.dep_ in ("amod", "compound", "nmod") and _lemma(root.head) in TERRITORY_NOUNS:
+        prep = _governing_prep(span)
+        cand.use = LITERAL
+        cand.introduced = prep is not None
+        cand.locative = prep is not None and _is_locative(prep)
+    return cand
 
 
 def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
@@ -318,13 +444,16 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
     taken: set[int] = set()
     for ent in doc.ents:
         taken.update(range(ent.start, ent.end))
-        if ent.label_ not in STRONG_LABELS and ent.label_ not in WEAK_LABELS:
+        if ent.label_ in NON_PLACE_LABELS and not _misread_name(ent):
             continue
         span = _trim(ent)
         if span is not None:
             raw.append((span, ent.label_))
     datelines = {(d.start, d.end) for d in _datelines(doc)}
     raw.extend((run, "") for run in _propn_runs(doc, taken))
+    # Demonyms no entity took ("Russian-European projects").
+    raw.extend((doc[t.i:t.i + 1], "") for t in doc if t.pos_ == "ADJ" and t.is_title and t.i not in taken
+               and _demonym_entry(t.text, gazetteer) is not None)
     raw.extend((doc[a:b], "") for a, b in datelines if not taken.intersection(range(a, b))
                and doc[a].pos_ != "PROPN")
     # A gazetteer name may reach past its entity ("Croix" of "Croix-des-Bouquets"): take the longest
@@ -350,13 +479,21 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
         # "the Hanoi Summit", "the Doha Forum": an untagged name headed by the entity before it is the
         # rest of that name.
         if not label and span.start > 0 and doc[span.start - 1].ent_type_ and (
-                span.start <= doc[span.start - 1].head.i < span.end):
+                span.start <= doc[span.start - 1].head.i < span.end) and (span.start, span.end) not in datelines:
             continue
-        # Demonyms and adjectives ("Malian", "French", "Arab countries") name actors, not places; the
-        # small model also tags "the Kidal region" NORP + ADJ, so a place noun lets one through.
-        if _is_demonym(span.text, gazetteer) or (
-            label == "NORP" and span.root.pos_ == "ADJ" and _lemma(span.root.head) not in PLACE_NOUNS
-        ):
+        # Demonyms ("Malian troops", "European markets") point to their country or region, never to a
+        # town; people ("the Malians") are no place at all.
+        if (country := _demonym_entry(span.text, gazetteer)) is not None:
+            # "Latin American", "West African": a qualifier before it makes the demonym a region's.
+            wider = doc[span.start - 1:span.end] if span.start > 0 and doc[span.start - 1].is_title else None
+            if wider is not None and (region := _region_adjective(wider.text, gazetteer)) is not None:
+                span, country = wider, region
+            if (demonym := _make_demonym(span, label, country)) is not None:
+                out.append(demonym)
+            continue
+        # Other adjectives ("Arab countries") name no place; the small model also tags "the Kidal region"
+        # NORP + ADJ, so a place noun lets one through.
+        if label == "NORP" and span.root.pos_ == "ADJ" and _lemma(span.root.head) not in PLACE_NOUNS:
             continue
         comma = next((t.i for t in span if t.text == ","), None)
         if comma is not None and not gazetteer.lookup(span.text, fold_case):
@@ -373,8 +510,85 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
                 and gazetteer.capital_country(span.text) is None):
             continue
         # A dateline names where the story was filed: a place, though not where events happened.
-        cand.introduced = cand.introduced or (span.start, span.end) in datelines
+        if (span.start, span.end) in datelines:
+            cand.introduced, cand.use = True, LITERAL
         out.append(cand)
+        # An organisation's name may hold more than one place ("MLA for Nelson-Creston", "the Essex and
+        # Herts Air Ambulance"): look on past each one found inside it.
+        inner = cand
+        for _ in range(3):
+            if inner.use not in (EMBEDDED, DEMONYM) or not span.start <= inner.span.start < inner.span.end < span.end:
+                break
+            rest = doc[inner.span.end:span.end]
+            while len(rest) and (rest[0].is_punct or rest[0].lower_ in NAME_PARTICLES):
+                rest = rest[1:]
+            if not len(rest) or (nxt := _embedded(rest, label, gazetteer, whole=True)) is None:
+                break
+            out.append(nxt)
+            inner = nxt
+    out.extend(_abbreviated_units(doc, gazetteer, out))
+    out.extend(_hyphened_countries(doc, gazetteer, out))
+    out.sort(key=lambda c: c.span.start)
+    return out
+
+
+@cache
+def read_admin_abbreviations(path: Path = ADMIN_ABBREVIATIONS_TSV) -> dict[str, tuple[str, str]]:
+    """abbreviation → (ISO3, admin1 name) from the table of news-style state and province abbreviations;
+    DataError naming the file and line when it is bad."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read abbreviation table ({exc.strerror})") from exc
+    rows = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
+    if not rows or rows[0][1].split("\t") != ["abbreviation", "country", "admin1"]:
+        raise DataError(f"{path}: header must be abbreviation country admin1")
+    out: dict[str, tuple[str, str]] = {}
+    for n, line in rows[1:]:
+        cells = [c.strip() for c in line.split("\t")]
+        if len(cells) != 3 or not all(cells) or len(cells[1]) != 3:
+            raise DataError(f"{path}:{n}: expected abbreviation, ISO3 code and admin1 name")
+        out[cells[0]] = (cells[1].upper(), cells[2])
+    return out
+
+
+def _hyphened_countries(doc: Doc, gazetteer: Gazetteer, cands: Sequence[_Candidate]) -> list[_Candidate]:
+    """"U.S.-led", "Kenya-based" written as one token: a country or its demonym before a hyphen and a
+    lower-case word qualifies that word, and is still the country's mention."""
+    covered = {i for c in cands for i in range(c.span.start, c.span.end)}
+    out: list[_Candidate] = []
+    for tok in doc:
+        head, sep, tail = tok.text.rpartition("-")
+        if not sep or not head or not tail.isalpha() or not tail.islower() or tok.i in covered:
+            continue
+        entry = gazetteer.country_by_name(head) or _demonym_entry(head, gazetteer)
+        if entry is not None:
+            use = DEMONYM if gazetteer.country_by_name(head) is None else MODIFIER
+            out.append(_Candidate(doc[tok.i:tok.i + 1], "", [entry], normalize_name(entry.name), use=use,
+                                  forced=entry, chars=len(head)))
+    return out
+
+
+def _abbreviated_units(doc: Doc, gazetteer: Gazetteer, cands: Sequence[_Candidate]) -> list[_Candidate]:
+    """"Slidell, La.", "(Ga.)", "Nelson, B.C.": a state or province abbreviation after a comma or an opening
+    parenthesis, the only places where "La." or "Miss." cannot be a word or a title."""
+    table = read_admin_abbreviations()
+    covered = {i for c in cands for i in range(c.span.start, c.span.end)}
+    out: list[_Candidate] = []
+    for tok in doc[1:]:
+        if doc[tok.i - 1].text not in (",", "(") or tok.i in covered:
+            continue
+        text, end = tok.text, tok.i + 1
+        if text not in table and end < len(doc) and doc[end].text == "." and not tok.whitespace_:
+            text, end = text + ".", end + 1  # "La" "." at the end of a sentence
+        if text not in table:
+            continue
+        iso3, name = table[text]
+        entry = next((e for e in gazetteer.lookup(name) if e.feature == "admin1" and e.country == iso3), None)
+        if entry is not None:
+            # The span stops before a sentence-final period the abbreviation shares.
+            span = doc[tok.i:tok.i + 1]
+            out.append(_Candidate(span, "GPE", [entry], normalize_name(entry.name), forced=entry, introduced=True))
     return out
 
 
@@ -394,10 +608,55 @@ def _modifies_a_name(span: Span) -> bool:
             and head.lower_ not in PLACE_NOUNS)
 
 
+def _embeddable(e: GeoEntry, text: str, gazetteer: Gazetteer) -> bool:
+    """Whether a name inside an organisation's name may read as this place: a country, an admin unit, or a
+    town of some size written under its own name ("Norwich City"); ranking then asks more of a town the
+    article is not about."""
+    if e.feature in ("country", "admin1", "admin2"):
+        return True
+    return e.feature == "city" and _own_key(e, text) and (
+        e.population >= _UNAMBIGUOUS_POPULATION or gazetteer.is_capital(e))
+
+
+def _embedded(span: Span, label: str, gazetteer: Gazetteer, whole: bool = False) -> _Candidate | None:
+    """A place named at the start of an organisation's name or after its "of" ("Arizona State University",
+    "Bank of England", "Russian Defense Ministry"): a toponym, though never where anything happened. With
+    `whole`, the span may be the name itself (what follows a place already found in a longer name)."""
+    doc = span.doc
+    starts = [span.start, *(t.i + 1 for t in span[:-1] if t.lower_ == "of")]
+    for a in starts:
+        for b in range(min(span.end, a + _EMBEDDED_TOKENS), a, -1):
+            if (a, b) == (span.start, span.end) and not whole:
+                continue  # the whole name was looked up already
+            sub = doc[a:b]
+            if not (_name_token(sub[0]) and (sub[-1].is_title or sub[-1].is_upper)) or sub[0].lower_ == "the":
+                continue
+            if (country := _demonym_entry(sub.text, gazetteer)) is not None:
+                return _Candidate(sub, label, [country], normalize_name(country.name), use=DEMONYM, forced=country)
+            entries = [e for e in gazetteer.lookup(sub.text) if _embeddable(e, sub.text, gazetteer)]
+            if entries:
+                return _Candidate(sub, label, entries, normalize_name(sub.text), use=EMBEDDED)
+    # A demonym anywhere in it: "the Single European Sky", "the Common European Framework".
+    for tok in span[1:]:
+        if tok.is_title and (country := _demonym_entry(tok.text, gazetteer)) is not None:
+            sub = doc[tok.i:tok.i + 1]
+            return _Candidate(sub, label, [country], normalize_name(country.name), use=DEMONYM, forced=country)
+    return None
+
+
 def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False) -> _Candidate | None:
     strong = label in STRONG_LABELS
     entries, found, text, admin_word = _lookup(span, gazetteer, strong, fold_case)
     if not entries:
+        if len(span) > 1 and label in _EMBEDDING_LABELS:
+            return _embedded(span, label, gazetteer)
+        if len(span) > 2 and label == "PERSON":
+            # The model often takes "New Brunswick RCMP" for a person: only a state or province named
+            # in more than one word is believed there (a one-word country is too often a first name).
+            inner = _embedded(span, label, gazetteer)
+            if inner is not None and len(inner.span) > 1 and inner.use == EMBEDDED:
+                inner.entries = [e for e in inner.entries if e.feature == "admin1"]
+                return inner if inner.entries else None
         return None
     if not strong and (span.root.pos_ not in ("PROPN", "NOUN", "ADJ")
                        or span.text.lower() in INSTITUTION_WORDS):
@@ -405,24 +664,59 @@ def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False)
     admin_word = admin_word or _region_word(found)
     if admin_word is None and _is_compass(text):
         return None  # "the South China Sea" cut short, "in the East": a direction, no region
+    use = LITERAL
     if _modifies_a_name(found):
         # "Asia Society", "Alliance of Sahel States": a region inside a longer name is an organisation's
-        # (and so is a town that only shares the region's name); a town or country named first there
-        # still says where ("Gao Airport").
+        # (and so is a town that only shares the region's name); a town, unit or country named first
+        # there qualifies the name ("California Governor Jerry Brown") or says where ("Gao Airport").
         if entries[0].feature == "region":
-            return None
-        entries = [e for e in entries if e.feature in ("city", "country")]
-        if not entries:
-            return None
-    cand = _Candidate(found, label, entries, normalize_name(text), admin_word)
+            entries, use = [e for e in entries if e.feature == "region"], EMBEDDED
+        else:
+            use = MODIFIER
+    cand = _Candidate(found, label, entries, normalize_name(text), admin_word, use=use)
     prep = _governing_prep(found)
     # A name the model took for a person or an organisation, modifying a noun that is no place ("in the
     # Obama administration", "in the Xinhua report"), is that person or organisation.
     actor_modifier = (label in ("PERSON", "ORG") and found.root.dep_ == "compound"
                       and _lemma(found.root.head) not in PLACE_NOUNS)
-    cand.introduced = prep is not None and not _qualifies_a_noun(found) and not actor_modifier
-    cand.locative = cand.introduced and prep is not None and prep.lower_ in LOCATIVE_PREPS
+    cand.introduced = (prep is not None or _placed_by_apposition(found)) and not _qualifies_a_noun(found) \
+        and not actor_modifier
+    cand.locative = cand.introduced and prep is not None and _is_locative(prep) and use != EMBEDDED
+    if cand.locative and use == MODIFIER:
+        cand.use = LITERAL  # "at Gao Airport": the airport is in the town
+    elif not cand.introduced and found.root.dep_ in ("nsubj", "nsubjpass") and found.root.head.pos_ == "VERB":
+        cand.use = METONYM  # "Washington said", "Mali rejected the plan": its government acts
     return cand
+
+
+def _placed_by_apposition(span: Span) -> bool:
+    """Whether an apposition or an "of" says the name is a place: "Bukavu, the capital of South Kivu",
+    "Mirebalais, about 50 km northeast of ...", "the town of Mirebalais", "Jodi Mahler of Bellmore"."""
+    root = span.root
+    for child in root.children:
+        if child.dep_ == "appos" and (_lemma(child) in PLACE_NOUNS or child.lower_ in DISTANCE_WORDS):
+            return True
+    head = root.head
+    if root.dep_ == "appos" and _lemma(head) in PLACE_NOUNS and head.pos_ == "NOUN":
+        return True
+    # "the town of Mirebalais"; "Jodi Mahler of Bellmore": where a person is from.
+    return root.dep_ == "pobj" and head.lower_ == "of" and (
+        (_lemma(head.head) in PLACE_NOUNS and head.head.pos_ == "NOUN") or head.head.ent_type_ == "PERSON")
+
+
+def _is_locative(prep: Token) -> bool:
+    """Whether a place preposition says where something is or happened: "in", "near", "next to", "close
+    to"; not "from" under a noun ("deployed with troops from South Africa": an origin), unless the noun is
+    the verb's object or the place is a land ("barred aircraft, including flights, from Nigerien airspace"),
+    where the parse often hangs the verb's own "from" on a noun."""
+    word = prep.lower_
+    if word == "to":
+        return prep.i > 0 and prep.doc[prep.i - 1].lower_ in ("next", "close")
+    head = prep.head
+    land = any(c.dep_ == "pobj" and _lemma(c) in TERRITORY_NOUNS for c in prep.children)
+    if word == "from" and head.pos_ in ("NOUN", "PROPN") and head.i != prep.i and head.dep_ != "dobj" and not land:
+        return False
+    return word in LOCATIVE_PREPS
 
 
 # ----- "X, Y" pairs ------------------------------------------------------------------------------------
@@ -522,8 +816,17 @@ def _signals(text: str, entries: Sequence[GeoEntry], gazetteer: Gazetteer) -> li
     if (iso3 := gazetteer.country_by_demonym(text)) is not None:
         return [iso3]
     countries = {e.country for e in entries}
-    only = countries.pop() if len(countries) == 1 else None
-    return [only] if only is not None else []
+    if len(countries) == 1:
+        only = countries.pop()
+        return [only] if only is not None else []
+    # "Brooklyn" has namesakes abroad, none within a tenth of its size: it still points to its country.
+    towns = [e for e in entries if e.feature == "city" and _own_key(e, text)]
+    if towns and len(towns) == len([e for e in entries if e.feature != "admin2"]):
+        top = max(towns, key=lambda e: e.population)
+        rest = max((e.population for e in towns if e.country != top.country), default=0)
+        if top.country is not None and top.population >= max(_DOMINANT_SHARE * rest, _NOTABLE_POPULATION):
+            return [top.country]
+    return []
 
 
 class _Focus:
@@ -545,10 +848,31 @@ class _Focus:
                 continue
             if ent.label_ in STRONG_LABELS or ent.label_ in WEAK_LABELS:
                 self.counts.update(_signals(span.text, [], gazetteer))
-        # A caller's hint (a feed's country, a desk) weighs as much as the article's top country.
+        self.named = self.counts.copy()  # what the text itself names, before any hint
+        # A caller's hint (a feed's country, a desk) weighs as much as the article's top country; a hint of
+        # several countries (those of the article's actors) shares that weight among them.
         top = max(self.counts.values(), default=0)
         for iso3 in hint:
-            self.counts[iso3.upper()] += max(top, 3)
+            self.counts[iso3.upper()] += max(1, max(top, 3) // len(hint))
+
+    def with_resolved(self, cands: Sequence[_Candidate], chosen: Sequence[GeoEntry | None]) -> _Focus:
+        """This focus plus the countries a first pass placed names in that pointed to none by themselves
+        ("Brooklyn" has namesakes abroad; once read as the one in New York, the story is American)."""
+        out = copy.copy(self)
+        resolved = [e.country for c, e in zip(cands, chosen, strict=True)
+                    if e is not None and e.country is not None and not c.signals]
+        out.counts, out.named = self.counts.copy(), self.named.copy()
+        out.counts.update(resolved)
+        out.named.update(resolved)
+        return out
+
+    def leader(self) -> str | None:
+        """The country the article is clearly about: the one its text names most, half again as often as the
+        next (a caller's hint of several countries would tie them)."""
+        ranked = (self.named or self.counts).most_common(2)
+        if not ranked or ranked[0][1] <= 0 or (len(ranked) > 1 and ranked[0][1] < 1.5 * ranked[1][1]):
+            return None
+        return ranked[0][0]
 
     def share(self, iso3: str | None, minus: Sequence[str] = ()) -> float:
         """Focus on a country, 0..1, leaving out a mention's own signals (a place is not evidence
@@ -576,7 +900,8 @@ def _own_name(e: GeoEntry, cand: _Candidate) -> bool:
 
 
 def _score(e: GeoEntry, cand: _Candidate, focus: _Focus, gazetteer: Gazetteer,
-           admin_focus: Counter[tuple[str, str]] | None = None) -> float:
+           admin_focus: Counter[tuple[str, str]] | None = None,
+           named_units: Set[tuple[str, str]] = frozenset()) -> float:
     score = _COUNTRY_PRIOR if e.feature in ("country", "region") else 0.0
     score += _FOCUS_WEIGHT * focus.share(e.country, cand.signals)
     population = _RANK_POPULATION.get(e.feature, e.population)
@@ -585,6 +910,8 @@ def _score(e: GeoEntry, cand: _Candidate, focus: _Focus, gazetteer: Gazetteer,
         score += _CAPITAL_BONUS
     if admin_focus and e.feature == "admin1" and e.country and admin_focus[(e.country, e.name)] > 0:
         score += _ADMIN_FOCUS_BONUS
+    if named_units and e.feature == "city" and e.country and e.admin1 and (e.country, e.admin1) in named_units:
+        score += _TOWN_IN_NAMED_UNIT_BONUS
     if not _own_name(e, cand):
         score -= _ALTERNATE_PENALTY
     return score
@@ -631,7 +958,10 @@ def _named_with_the(span: Span) -> bool:
     """'the White House', 'the Pentagon': a name that takes "the" is no town, towns go bare ("in Gao"),
     unless the name only modifies a noun ("the Dadaab refugee complex")."""
     doc = span.doc
-    return (span.start > 0 and doc[span.start - 1].lower_ == "the"
+    i = span.start - 1
+    while i >= 0 and span.start - i <= 2 and doc[i].pos_ == "ADJ" and doc[i].is_lower:
+        i -= 1  # "the tropical Atlantic", "the eastern Pacific"
+    return (i >= 0 and doc[i].lower_ == "the"
             and span.root.dep_ not in ("compound", "nmod", "amod", "poss"))
 
 
@@ -655,14 +985,30 @@ def _filter_features(cand: _Candidate) -> list[GeoEntry]:
 
 
 def _choose(cand: _Candidate, focus: _Focus, gazetteer: Gazetteer,
-            admin_focus: Counter[tuple[str, str]] | None = None) -> GeoEntry | None:
+            admin_focus: Counter[tuple[str, str]] | None = None,
+            named_units: Set[tuple[str, str]] = frozenset()) -> GeoEntry | None:
     if cand.forced is not None:
         return cand.forced
     entries = _filter_features(cand)
     if not entries:
         return None
-    best = max(entries, key=lambda e: _score(e, cand, focus, gazetteer, admin_focus))
+    best = max(entries, key=lambda e: _score(e, cand, focus, gazetteer, admin_focus, named_units))
     return best if _plausible(best, cand, focus, gazetteer) else None
+
+
+def _kept_town(cand: _Candidate, e: GeoEntry, placed: Set[str], gazetteer: Gazetteer,
+               introduced: Set[str], leader: str | None) -> bool:
+    """Whether a town chosen on weak evidence stands: a small town inside an organisation's name ("Commerce"
+    of "Ministry of Commerce", "Best Buy") only where the article also writes it as a place ("Slidell PD"
+    in a story from Slidell); a name the model read as a person's, placed by no grammar here, only where a
+    preposition placed it elsewhere and it lies in the country the article is about ("rebels captured
+    Goma" after "in Goma" in a Congo story, not "said Noma") — a state or country of that name ("Tamil
+    Nadu said") is kept by the caller."""
+    if cand.use == EMBEDDED:
+        return e.population >= _NOTABLE_POPULATION or gazetteer.is_capital(e) or cand.key in placed
+    if cand.label == "PERSON" and not (cand.strong or cand.introduced):
+        return cand.key in introduced and e.country is not None and e.country == leader
+    return True
 
 
 def _resolve_pair(x: _Candidate, focus: _Focus, gazetteer: Gazetteer) -> None:
@@ -680,9 +1026,11 @@ def _resolve_pair(x: _Candidate, focus: _Focus, gazetteer: Gazetteer) -> None:
 
 # ----- public ------------------------------------------------------------------------------------------
 
-def _ref(span: Span, e: GeoEntry) -> PlaceRef:
+def _ref(span: Span, e: GeoEntry, chars: int | None = None) -> PlaceRef:
+    """The record of a mention; `chars` cuts it to the first characters of its span ("U.S." of "U.S.-led")."""
+    end = span.end_char if chars is None else span.start_char + chars
     return PlaceRef(
-        text=span.text,
+        text=span.text if chars is None else span.text[:chars],
         name=e.name,
         country=e.country,
         admin1=e.admin1,
@@ -691,7 +1039,7 @@ def _ref(span: Span, e: GeoEntry) -> PlaceRef:
         geonameid=e.geonameid or None,
         precision=e.precision,
         start=span.start_char,
-        end=span.end_char,
+        end=end,
     )
 
 
@@ -713,25 +1061,106 @@ def resolve_places(doc: Doc, gazetteer: Gazetteer, country_hint: Sequence[str] =
         if c.forced is None and (p := pinned.get((c.key, c.region_context))) is not None and p in c.entries:
             c.forced = p
 
-    # A weak tag (ORG, PERSON, NORP, untagged) is a place only where the grammar says so.
-    cands = [c for c in cands if c.strong or c.introduced]
+    # A weak tag (ORG, PERSON, NORP, untagged) is a place only where the grammar says so, here or at
+    # another mention of the same name (one sense per article: "entered Mirebalais" after "sent to
+    # Mirebalais"); demonyms and names inside organisations' names were vetted when they were found.
+    placed = {c.key for c in cands if c.introduced or c.label == "GPE"}
+    cands = [c for c in cands if c.strong or c.introduced or c.use in (DEMONYM, EMBEDDED) or c.chars or (
+        c.key in placed and c.use in (LITERAL, METONYM))]
     chosen = [_choose(c, focus, gazetteer) for c in cands]
+    # Names the article's own countries vouch for, once the first pass has told which countries those are.
+    refined = focus.with_resolved(cands, chosen)
+    for i, c in enumerate(cands):
+        if chosen[i] is None and (c.strong or c.introduced) and c.use in (LITERAL, METONYM):
+            chosen[i] = _choose(c, refined, gazetteer)
     # Second pass: the regions the first pass placed things in ("Voters in Georgia ... in Atlanta"), as
     # other names tell it: three mentions of "Sahel" are no evidence that one of them is the admin unit.
+    # A town's namesakes are told apart by the states and provinces the article names ("Riverdale" after
+    # "N.J."): the admin hierarchy, where no "Town, Region" pair settled it.
     regions = Counter(k for e in chosen if e is not None and (k := _admin_key(e)) is not None)
+    named_units = {k for e in chosen if e is not None and e.feature in ("admin1", "admin2")
+                   and (k := _admin_key(e)) is not None}
     by_name: dict[str, Counter[tuple[str, str]]] = {}
     for c, e in zip(cands, chosen, strict=True):
         if e is not None and (k := _admin_key(e)) is not None:
             by_name.setdefault(c.key, Counter())[k] += 1
-    mentions: list[PlaceMention] = []
-    for c, entry in zip(cands, chosen, strict=True):
-        if any(e.feature == "admin1" for e in c.entries) and c.forced is None:
+    for i, c in enumerate(cands):
+        if c.forced is not None:
+            continue
+        if any(e.feature == "admin1" for e in c.entries):
             others = regions.copy()
             others.subtract(by_name.get(c.key, Counter()))
-            entry = _choose(c, focus, gazetteer, others)
-        if entry is not None:
-            mentions.append(PlaceMention(c.span, _ref(c.span, entry), c.locative))
+            chosen[i] = _choose(c, focus, gazetteer, others, named_units)
+        elif named_units and len({(e.country, e.admin1) for e in c.entries if e.feature == "city"}) > 1:
+            chosen[i] = _choose(c, focus, gazetteer, named_units=named_units)
+    introduced = {c.key for c in cands if c.introduced}
+    leader = refined.leader()
+    mentions: list[PlaceMention] = []
+    for c, entry in zip(cands, chosen, strict=True):
+        if entry is None or (entry.feature == "city"
+                             and not _kept_town(c, entry, placed, gazetteer, introduced, leader)):
+            continue
+        mentions.append(PlaceMention(c.span, _ref(c.span, entry, c.chars), c.locative, c.use))
+    mentions.extend(_capitals(doc, gazetteer, focus, mentions))
+    mentions.sort(key=lambda m: m.span.start)
     return mentions
+
+
+_CAPITAL_TABLES: WeakKeyDictionary[Gazetteer, dict[str, GeoEntry]] = WeakKeyDictionary()
+
+
+def capital_of(gazetteer: Gazetteer, iso3: str) -> GeoEntry | None:
+    """The capital city of a country (the first one its table lists), from the gazetteer's capitals."""
+    table = _CAPITAL_TABLES.get(gazetteer)
+    if table is None:
+        table = {}
+        for surface, _label in gazetteer.ruler_names():
+            country = gazetteer.capital_country(surface)
+            if country is None or country in table:
+                continue
+            entry = next((e for e in gazetteer.lookup(surface) if e.country == country and gazetteer.is_capital(e)),
+                         None)
+            if entry is not None:
+                table[country] = entry
+        _CAPITAL_TABLES[gazetteer] = table
+    return table.get(iso3)
+
+
+def _capital_country(tok: Token, gazetteer: Gazetteer, focus: _Focus) -> str | None:
+    """Whose capital "capital" is: the country it is written with ("Mali's capital", "the Malian
+    capital"), else, after a bare "the", the country the article is about."""
+    words = [c for c in tok.children if c.dep_ in ("poss", "amod", "compound", "det")]
+    for child in words:
+        if child.dep_ == "det":
+            continue
+        name = child.doc[child.left_edge.i:child.i + 1].text
+        if (country := gazetteer.country_by_name(name)) is not None:
+            return country.country
+        if (entry := _demonym_entry(child.text, gazetteer)) is not None and entry.feature == "country":
+            return entry.country
+        return None  # "the economic capital", "its capital": someone else's, or not a seat of government
+    return focus.leader() if any(c.lower_ == "the" for c in words) else None
+
+
+def _capitals(doc: Doc, gazetteer: Gazetteer, focus: _Focus, mentions: Sequence[PlaceMention]) -> list[PlaceMention]:
+    """"The capital" where no name says which: the capital of the country named with it, or of the country
+    the article is about ("in the capital" of a story from Haiti is Port-au-Prince)."""
+    taken = {i for m in mentions for i in range(m.span.start, m.span.end)}
+    out: list[PlaceMention] = []
+    for tok in doc:
+        if tok.lower_ != "capital" or tok.pos_ != "NOUN" or tok.i in taken or tok.dep_ in ("compound", "amod", "attr"):
+            continue
+        if tok.dep_ == "appos" or any(c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ == "of")
+                                      for c in tok.children):
+            continue  # "Bamako, the capital", "the capital, Bamako", "the capital of Kivu": named there
+        iso3 = _capital_country(tok, gazetteer, focus)
+        entry = capital_of(gazetteer, iso3) if iso3 is not None else None
+        if entry is None:
+            continue
+        span = doc[tok.i:tok.i + 1]
+        prep = _governing_prep(span)
+        out.append(PlaceMention(span, _ref(span, entry), prep is not None and _is_locative(prep)))
+    return out
 
 
 def _has_own_subject(verb: Token, trigger: Token) -> bool:
@@ -770,8 +1199,8 @@ def _steps_to(tok: Token, targets: Sequence[Token], trigger: Token) -> int | Non
             return None
         if head.pos_ in ("VERB", "AUX") and head not in targets and _has_own_subject(head, trigger):
             return None
-        if tok.dep_ == "pobj" and head.lower_ in TEMPORAL_PREPS:
-            return None
+        if tok.dep_ in ("pobj", "pcomp") and head.lower_ in TEMPORAL_PREPS:
+            return None  # "released them ... after seizing the ship in the Red Sea"
         tok = head
         steps += 1
     return steps
@@ -801,3 +1230,51 @@ def event_place(trigger: Token, mentions: Sequence[PlaceMention]) -> PlaceMentio
         if inside:
             return min(inside, key=lambda m: rank(m, 0))
     return None
+
+
+def acted_on_place(tokens: Sequence[Token | None], mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+    """The place an act was done to, from the act's object tokens: a literal mention that is the object
+    ("the rebels captured Goma") or the "of" complement of a place noun that is ("overran the town of
+    Mirebalais")."""
+    for tok in tokens:
+        if tok is None:
+            continue
+        for m in mentions:
+            if m.use != LITERAL:
+                continue
+            if m.span.start <= tok.i < m.span.end:
+                return m
+            root = m.span.root
+            if (root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.i == tok.i
+                    and _lemma(tok) in PLACE_NOUNS):
+                return m
+    return None
+
+
+def earlier_place(sent: Span, mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+    """The last place the paragraph said something happened in before `sent` ("ambushed a patrol near
+    Ouallam ... It said troops killed dozens in a counter-attack"): where its story still is."""
+    text = doc_text(sent.doc)
+    paragraph = text.rfind("\n\n", 0, sent.start_char)
+    before = [m for m in mentions
+              if m.use == LITERAL and m.locative and paragraph < m.span.start_char < sent.start_char]
+    if not before:
+        return None
+    # Of the last sentence that placed anything, its finest place ("near Ouallam, in the Tillaberi region").
+    last = sentence_of(before[-1].span.root)
+    return min((m for m in before if m.span.start >= last.start),
+               key=lambda m: _PRECISION_RANK.get(m.ref.precision or "", 9))
+
+
+def in_another_time(mention: PlaceMention, trigger: Token) -> bool:
+    """Whether the place hangs from a time clause the trigger is not in ("released the crew ... months after
+    seizing the ship in the Red Sea"): the place of that earlier or later act."""
+    tok = mention.span.root
+    for _ in range(24):
+        head = tok.head
+        if head.i == tok.i:
+            return False
+        if tok.dep_ in ("pobj", "pcomp") and head.lower_ in TEMPORAL_PREPS:
+            return not (tok.left_edge.i <= trigger.i <= tok.right_edge.i)
+        tok = head
+    return False
