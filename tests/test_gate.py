@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tacitus.evaluate.gate import check, load_floors, record
+from tacitus.evaluate.gate import SETS, check, load_floors, record
 
 
 def test_check_floors_and_ceilings() -> None:
@@ -31,4 +31,4 @@ def test_record_raises_but_never_lowers_without_the_flag(tmp_path: Path) -> None
 
 def test_shipped_floors_cover_every_set() -> None:
     prefixes = {name.split(".")[0] for name in load_floors()}
-    assert prefixes == {"seed", "gold", "plover", "petr2"}
+    assert prefixes == set(SETS)

@@ -21,6 +21,8 @@ from .sentences import evaluate_petr2, evaluate_plover
 from .time import evaluate_time
 
 FLOORS = Path(str(resources.files("tacitus.evaluate") / "floors.json"))
+# The evaluation sets `measure` runs, each the prefix of its figures' names.
+SETS = ("seed", "gold", "plover", "petr2", "geo", "time")
 # Figures where smaller is better: the floor is a ceiling.
 CEILINGS = frozenset({"seed.events_in_output", "geo.median_error_km"})
 ARTICLE_FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found",
