@@ -219,3 +219,19 @@ def test_a_plain_report_of_violence_is_no_accusation(pipeline: Pipeline) -> None
 def test_a_participle_with_a_name_belongs_to_the_actor_phrase(pipeline: Pipeline) -> None:
     event = only(pipeline, "Fighters loyal to the Sudanese army shelled the market in Omdurman on Monday.", "ASSAULT")
     assert event.source is not None and words(event.source) == "Fighters loyal to the Sudanese army"
+
+
+def test_an_adjective_of_office_makes_no_actor_of_a_thing(pipeline: Pipeline) -> None:
+    event = only(pipeline, "Eritrean leaders said they would boycott all official contact with Ethiopia.", "THREATEN")
+    assert event.target is not None and event.target.country == "ETH"
+
+
+def test_who_withdraws_the_forces_is_the_source_and_whence_the_target(pipeline: Pipeline) -> None:
+    event = only(pipeline, "Burundi completed the withdrawal of its soldiers from Somalia on Monday.", "RETREAT")
+    assert event.source is not None and event.source.country == "BDI"
+    assert event.target is not None and event.target.country == "SOM"
+
+
+def test_the_town_of_a_curfew_stands_as_its_target(pipeline: Pipeline) -> None:
+    event = only(pipeline, "Nigerian authorities imposed a curfew in the town of Jos on Sunday.", "COERCE")
+    assert event.target is not None and "Jos" in words(event.target) and event.target.country == "NGA"

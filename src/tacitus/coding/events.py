@@ -419,9 +419,8 @@ def _place_targets(cand: EventCandidate) -> list[Token]:
             continue
         # "in the capital Kabul", "at a jail in northern Israel"
         named = [pobj, *(c for c in pobj.children if c.dep_ == "appos")]
-        inner = _pobj_for(pobj, LOCATIVE_PREPS)
-        if inner is not None:
-            named.append(inner)
+        # "in northern Israel" under "at a jail"; "the town of Cizre"
+        named += [t for t in (_pobj_for(pobj, LOCATIVE_PREPS), _pobj_for(pobj, ("of",))) if t is not None]
         # "in the Amhara region": a name as the head or as its compound
         out += [t for t in named if t.ent_type_ in {"GPE", "LOC"} or t.pos_ == "PROPN" or any(
             c.dep_ == "compound" and (c.ent_type_ in {"GPE", "LOC"} or c.pos_ == "PROPN") for c in t.children)]
@@ -485,6 +484,14 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
         node = node.head
     while node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.dep_ in {"dobj", "nsubjpass"}:
         node = node.head.head
+    if node.dep_ == "dobj" and node.head.i == verb.i and type_ in THEME_OBJECT_TYPES and of is not None \
+            and source is not None and source.i == of.i and not _speaks_of(verb, lex):
+        # "The United States sped up the withdrawal of its forces from Panama": the one who
+        # withdraws them acts; the forces are what is moved, "from Panama" whom it concerns.
+        subject = _subject(verb)
+        if subject is not None:
+            source = subject
+            target = target or _pobj_for(of, _target_preps(type_))
     if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
         if cand.tokens[0].i == verb.i or not _speaks_of(verb, lex):
             # "staged a mutiny"; but "welcomed the release", "demanded the withdrawal": who

@@ -438,6 +438,8 @@ class ActorResolver:
                 chunk = words[i:i + size]
                 hit = reg.role(" ".join(t.text for t in chunk)) or (
                     reg.role(" ".join([*(t.text for t in chunk[:-1]), chunk[-1].lemma_])))
+                if hit and size == 1 and chunk[0].pos_ == "ADJ" and chunk[0].i != span.root.i:
+                    hit = None  # "official contact", "military aid": an adjective makes no actor of a thing
                 if hit:
                     sector, kind = hit
                     break
