@@ -235,3 +235,13 @@ def test_who_withdraws_the_forces_is_the_source_and_whence_the_target(pipeline: 
 def test_the_town_of_a_curfew_stands_as_its_target(pipeline: Pipeline) -> None:
     event = only(pipeline, "Nigerian authorities imposed a curfew in the town of Jos on Sunday.", "COERCE")
     assert event.target is not None and "Jos" in words(event.target) and event.target.country == "NGA"
+
+
+def test_two_declared_intents_on_one_verb_keep_two_ids(pipeline: Pipeline) -> None:
+    # Two planned acts under one "announced", by two names the merge does not equate: two
+    # declarations on the same word, which a content id alone would not tell apart.
+    found = events(pipeline, "Ruto announced that Kenya would provide aid to Haiti and that Nairobi would "
+                             "provide aid to Somalia.")
+    assert len([e for e in found if e.evidence.trigger == "announced"]) == 2
+    ids = [e.id for e in found]
+    assert len(ids) == len(set(ids))

@@ -31,6 +31,8 @@ def normalize_text(text: str) -> str:
 
 def strip_accents(text: str) -> str:
     """"Goïta" → "Goita": decomposed, combining marks dropped (for case- and accent-blind keys)."""
+    if text.isascii():
+        return text  # nothing to strip, and most text is ASCII
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 

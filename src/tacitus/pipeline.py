@@ -116,6 +116,7 @@ class Pipeline:
         for index, sent in enumerate(doc.sents):
             events.extend(self._code(state, index, sent))
         events = attach_casualty_reports(merge_mentions(events))  # the headline and the lead; tolls
+        _unique_ids(events)
         info = DocumentInfo(
             id=doc_id, source=article.source, input_id=article.input_id, title=article.title,
             published=published.isoformat() if published else None, language=article.language,
@@ -435,6 +436,18 @@ def _resolve_role(resolver: ActorResolver, token: Token | None, deep: bool = Fal
         phrase = noun_phrase(token)
         return ActorRef(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
+
+
+def _unique_ids(events: Sequence[EventMention]) -> None:
+    """Two events on one trigger of one type ("said it would free X and return Y" declares two
+    intents on "said") would share a content id, and a store keeps one row per id: the later
+    ones take their roles into the id, so it stays the same for the same input."""
+    seen: set[str] = set()
+    for event in events:
+        if event.id in seen:
+            roles = [(a.id or a.name or a.text) if a else "" for a in (event.source, event.target)]
+            event.id = content_id(event.id, *roles, str(len(seen)))
+        seen.add(event.id)
 
 
 def _protest_purposes(pairs: Sequence[tuple[EventMention, EventCandidate]]) -> None:

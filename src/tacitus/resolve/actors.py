@@ -9,6 +9,7 @@ later bare "Lavrov" resolves too.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -23,8 +24,10 @@ from ..models import SECTORS, ActorRef, content_id, strip_accents
 from ..nlp import sentence_of
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Case- and accent-insensitive key: "Goïta" and "GOITA" meet at "goita"."""
+    """Case- and accent-insensitive key: "Goïta" and "GOITA" meet at "goita". Cached: the same
+    few thousand words and phrases are folded again and again."""
     text = strip_accents(text).replace("’", "'").replace("‘", "'")
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -284,6 +287,7 @@ class ActorResolver:
         self.document_id = document_id
         self._ctx = _Context()
         self._cache: dict[tuple[int, int], ActorRef | None] = {}
+        self._ents: tuple[Span, ...] = tuple(doc.ents)
         self.learned: dict[str, Learned] = {}
 
     def resolve_token(self, token: Token) -> ActorRef | None:
@@ -304,7 +308,7 @@ class ActorResolver:
             return
         head = span.root
         at = span.start_char
-        if any(e.label_ == "PERSON" for e in span.ents):
+        if any(e.label_ == "PERSON" for e in self._ents_in(span)):
             self._ctx.people.append((at, ref))
         elif ref.sector and ref.sector not in {"CVL", "PRO", "MED"} and ref.country != ref.id:
             self._ctx.orgs.append((at, ref))
@@ -396,17 +400,21 @@ class ActorResolver:
                              sector=role_sector or ("GOV" if role_country else None))
         return None
 
-    @staticmethod
-    def _head_names(span: Span) -> list[Span]:
+    def _ents_in(self, span: Span) -> list[Span]:
+        """`span.ents` from the document's entities read once: spaCy rebuilds every entity
+        span of the document on each `.ents` access."""
+        return [e for e in self._ents if span.start <= e.start and e.end <= span.end]
+
+    def _head_names(self, span: Span) -> list[Span]:
         """Names that are the phrase's head or modify it ("U.N. mission", "MINUSMA chief"),
         not a possessor or complement ("MINUSMA's roles" is not MINUSMA)."""
         root = span.root
-        names = [e for e in span.ents if e.start <= root.i < e.end or (
+        names = [e for e in self._ents_in(span) if e.start <= root.i < e.end or (
             e.root.head.i == root.i and e.root.dep_ in {"compound", "appos", "nmod", "flat"})]
         if not names and root.ent_type_:
             # The phrase drops a word the entity holds ("[The European Community]" against
             # the noun phrase "European Community"): the entity, clipped to the phrase.
-            ent = next((e for e in span.doc.ents if e.start <= root.i < e.end), None)
+            ent = next((e for e in self._ents if e.start <= root.i < e.end), None)
             if ent is not None:
                 clipped = Span(span.doc, max(ent.start, span.start), min(ent.end, span.end), label=ent.label)
                 if len(clipped):
@@ -452,7 +460,7 @@ class ActorResolver:
                 country = iso
                 break
         if country is None:
-            for ent in span.ents:
+            for ent in self._ents_in(span):
                 iso = reg.country_names.get(fold(ent.text)) or reg.capitals.get(fold(ent.text))
                 if iso:
                     country = iso

@@ -193,12 +193,30 @@ class _Figure:
 def _phrase_at(doc: Doc, i: int, phrases: Iterable[tuple[str, ...]], end: int | None = None) -> tuple[str, ...] | None:
     """The longest of `phrases` whose words start at doc token `i` (and end by `end`)."""
     limit = len(doc) if end is None else end
+    if i >= limit:
+        return None
     best: tuple[str, ...] | None = None
-    for phrase in phrases:
+    for phrase in _by_first_word(phrases).get(doc[i].lower_, ()):
         if i + len(phrase) <= limit and (best is None or len(phrase) > len(best)) and all(
                 doc[i + k].lower_ == w for k, w in enumerate(phrase)):
             best = phrase
     return best
+
+
+_FIRST_WORDS: dict[int, tuple[object, dict[str, list[tuple[str, ...]]]]] = {}
+
+
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """`phrases` indexed by their first word, built once per vocabulary collection."""
+    cached = _FIRST_WORDS.get(id(phrases))
+    if cached is not None and cached[0] is phrases:
+        return cached[1]
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if phrase:
+            index.setdefault(phrase[0], []).append(phrase)
+    _FIRST_WORDS[id(phrases)] = (phrases, index)
+    return index
 
 
 class _FigureReader:
@@ -214,7 +232,17 @@ class _FigureReader:
         return self._words[i - self.sent.start] if self.sent.start <= i < self.sent.end else ""
 
     def phrase_at(self, i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
-        return _phrase_at(self.doc, i, phrases, self.sent.end) if self.sent.start <= i else None
+        """The longest of `phrases` starting at doc token `i`, read off the sentence's words
+        (a spaCy token per lookup would make every figure cost a pass over the vocabulary)."""
+        if not self.sent.start <= i < self.sent.end:
+            return None
+        by_first = _by_first_word(phrases)
+        best: tuple[str, ...] | None = None
+        for phrase in by_first.get(self._words[i - self.sent.start], ()):
+            if i + len(phrase) <= self.sent.end and (best is None or len(phrase) > len(best)) and all(
+                    self.word(i + k) == w for k, w in enumerate(phrase)):
+                best = phrase
+        return best
 
     def size(self, i: int) -> int:
         """How many tokens from `i` make one figure (no hedge, no range): 0 when none."""
