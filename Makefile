@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: demo test eval bench clean venv
+.PHONY: demo test eval bench bench-api clean venv
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,14 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/tacitus eval all --data $(SHARED)/data --gold tests/gold
 
+# Seconds per article (extract_seed) and batch-ingest throughput with 1 and 2 workers against bare spaCy.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_seed.py
+	$(BIN)/python benchmarks/throughput.py
+
+# p50/p95 latency of the main API queries on a generated 100,000-event store (kept in bench-api.duckdb).
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api_latency.py --db bench-api.duckdb
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info demo.duckdb
+	rm -rf $(VENV) build *.egg-info src/*.egg-info demo.duckdb bench-api.duckdb

@@ -471,14 +471,14 @@ def test_ingest_twice_adds_nothing(runner: CliRunner, store_path: Path) -> None:
 
 
 def query(runner: CliRunner, db: Path, *options: str, fmt: str = "json") -> Result:
-    result = invoke(runner, ["events", "--db", str(db), *options, "--format", fmt])
+    result = invoke(runner, ["events", "--db", str(db), "--mentions", *options, "--format", fmt])
     assert result.exit_code == 0, describe(result)
     return result
 
 
 @pytest.fixture(scope="module")
 def all_events(patched: None, store_path: Path) -> list[dict[str, Any]]:
-    result = CliRunner().invoke(cli, ["events", "--db", str(store_path), "--format", "json"])
+    result = CliRunner().invoke(cli, ["events", "--db", str(store_path), "--mentions", "--format", "json"])
     assert result.exit_code == 0, describe(result)
     rows = json_lines(result.stdout)
     with Store(store_path, read_only=True) as store:

@@ -345,6 +345,11 @@ def test_date_objects_are_accepted(db_path: Path) -> None:
         assert stored is not None and stored["document"]["published"] == "2023-06-29"
 
 
+# The migrations tacitus ships, in the order they apply.
+SHIPPED = sorted(p.name for p in resources.files("tacitus.store").joinpath("migrations").iterdir()
+                 if p.name.endswith(".sql"))
+
+
 def migration_names(path: Path) -> list[tuple[str, datetime.datetime]]:
     return sorted(snapshot(path)["migrations"])
 
@@ -353,7 +358,7 @@ def test_reopening_does_not_reapply_migrations(db_path: Path) -> None:
     with Store(db_path) as s:
         s.add([mali()])
     applied = migration_names(db_path)
-    assert [name for name, _ in applied] == ["0001_initial.sql"]
+    assert [name for name, _ in applied] == SHIPPED
     with Store(db_path) as s:
         assert s.counts()["documents"] == 1
     assert migration_names(db_path) == applied
@@ -366,10 +371,10 @@ def migrations_dir(tmp_path: Path) -> Path:
     with resources.as_file(shipped) as src:
         shutil.copytree(src, folder)
     # would fail if run twice: the table exists and the column too
-    (folder / "0002_clusters.sql").write_text(
-        "CREATE TABLE clusters (id VARCHAR PRIMARY KEY, label VARCHAR);\n"
-        "INSERT INTO clusters VALUES ('c1', 'Goma protests');\n"
-        "ALTER TABLE events ADD COLUMN cluster_id VARCHAR;\n",
+    (folder / "9998_topics.sql").write_text(
+        "CREATE TABLE topics (id VARCHAR PRIMARY KEY, label VARCHAR);\n"
+        "INSERT INTO topics VALUES ('c1', 'Goma protests');\n"
+        "ALTER TABLE events ADD COLUMN topic_id VARCHAR;\n",
         encoding="utf-8",
     )
     return folder
@@ -381,29 +386,29 @@ def test_a_new_migration_is_applied_once(db_path: Path, migrations_dir: Path) ->
     with Store(db_path, migrations_dir=migrations_dir) as s:
         # the new column is filled from the field of the same name
         doc = congo()
-        doc["events"][0]["cluster_id"] = "c1"
+        doc["events"][0]["topic_id"] = "c1"
         s.add([doc])
         assert s.document(doc["document"]["id"]) == doc
         (attack,) = s.events(type="ASSAULT")
-        assert attack["cluster_id"] is None
+        assert attack["topic_id"] is None
     applied = migration_names(db_path)
-    assert [name for name, _ in applied] == ["0001_initial.sql", "0002_clusters.sql"]
+    assert [name for name, _ in applied] == [*SHIPPED, "9998_topics.sql"]
     with Store(db_path, migrations_dir=migrations_dir) as s:
         assert s.counts()["documents"] == 2
     assert migration_names(db_path) == applied
     con = duckdb.connect(str(db_path), read_only=True)
-    assert con.execute("SELECT count(*) FROM clusters").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM topics").fetchone() == (1,)
     con.close()
 
 
 def test_a_failing_migration_is_rolled_back(db_path: Path, tmp_path: Path, migrations_dir: Path) -> None:
-    (migrations_dir / "0003_broken.sql").write_text(
+    (migrations_dir / "9999_broken.sql").write_text(
         "CREATE TABLE half (x INTEGER);\nSELECT * FROM no_such_table;\n", encoding="utf-8"
     )
-    with pytest.raises(StoreError, match=r"migration 0003_broken\.sql failed"):
+    with pytest.raises(StoreError, match=r"migration 9999_broken\.sql failed"):
         Store(db_path, migrations_dir=migrations_dir)
     applied = [name for name, _ in migration_names(db_path)]
-    assert applied == ["0001_initial.sql", "0002_clusters.sql"]
+    assert applied == [*SHIPPED, "9998_topics.sql"]
     con = duckdb.connect(str(db_path), read_only=True)
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'half'").fetchone() == (0,)
     con.close()

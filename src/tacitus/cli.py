@@ -102,33 +102,85 @@ def extract(paths: tuple[str, ...], published: str | None, fmt: str) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database file (created if missing).")
 @click.option("--published", metavar="YYYY-MM-DD", help="Publication date (sets or overrides metadata).")
-@click.option("--batch-size", default=32, show_default=True, help="Documents stored per transaction.")
-def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_size: int) -> None:
-    """Code PATHS and store documents, events, actors, places and times in a DuckDB file."""
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1),
+              help="Input items stored per transaction.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes, each with its own models (default: the number of cores; 1: this process).")
+@click.option("--no-progress", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT|local",
+              help="Code on a Dask cluster: a running scheduler, or local (a LocalCluster of --workers processes).")
+@click.option("--parquet-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --scheduler: where workers write Parquet partitions, kept for direct queries "
+                   "(default: a temporary directory next to the database).")
+def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_size: int, workers: int | None,
+           no_progress: bool, scheduler: str | None, parquet_dir: str | None) -> None:
+    """Code PATHS (text, HTML, JSON Lines, WARC, directories, or - for stdin) and store documents,
+    events, actors, places and times in a DuckDB file. A run that was stopped resumes where it
+    left off when started again with the same arguments; per-item errors go to `tacitus errors`."""
+    from rich.console import Console
+
+    from .batch import IngestOptions, default_workers, run_ingest
+    from .batch.progress import IngestProgress
     from .store import Store
 
-    tally = _Tally()
     pub = _parse_date(published, "--published")
-    added = skipped = events = 0
+    if parquet_dir is not None and scheduler is None:
+        raise click.UsageError("--parquet-dir needs --scheduler")
+    options = IngestOptions(workers=workers or default_workers(), batch_size=batch_size, published=pub)
+    console = Console(stderr=True)
+    stdin = sys.stdin.buffer if "-" in paths else None
     try:
-        with Store(db_path) as store:
-            batch: list[dict[str, Any]] = []
-            for result in _results(paths, pub, tally):
-                batch.append(result.to_dict(include_text=True))
-                if len(batch) >= batch_size:
-                    report = store.add(batch)
-                    added, skipped, events = (added + report.documents_added, skipped + report.documents_skipped,
-                                              events + report.events_added)
-                    batch = []
-            if batch:
-                report = store.add(batch)
-                added, skipped, events = (added + report.documents_added, skipped + report.documents_skipped,
-                                          events + report.events_added)
+        with Store(db_path) as store, IngestProgress(console, enabled=not no_progress and console.is_terminal) as bar:
+            if scheduler is None:
+                stats = run_ingest(paths, store, options, stdin=stdin, progress=bar, load_pipeline=_load_pipeline)
+            else:
+                from .batch.distributed import ingest_on_cluster
+
+                stats = ingest_on_cluster(paths, store, scheduler, options, parquet_dir=parquet_dir, stdin=stdin,
+                                          progress=bar)
     except TacitusError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{db_path}: {added} document(s) added, {skipped} already stored, {events} event(s) added",
-               err=True)
-    _finish(tally)
+    summary = (f"{db_path}: {stats.added} document(s) added, {stats.already_stored} already stored, "
+               f"{stats.events} event(s) added, {stats.errors} error(s), {stats.duplicates} near-duplicate(s) linked")
+    if stats.skipped_records:
+        summary += f", {stats.skipped_records} WARC record(s) that are no HTML page skipped"
+    click.echo(summary, err=True)
+    if stats.added + stats.already_stored == 0:
+        sys.exit(1)
+
+
+@cli.command(name="errors")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database written by `tacitus ingest`.")
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many errors.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="json: one object per line (key, source, message, logged_at).")
+def errors_command(db_path: str, limit: int | None, fmt: str) -> None:
+    """Show the inputs `tacitus ingest` could not store, newest first, with the reason."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .store import Store
+
+    try:
+        with Store(db_path, read_only=True) as store:
+            rows = store.ingest_errors(limit=limit)
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out = sys.stdout
+    if fmt == "json":
+        for row in rows:
+            out.write(json.dumps({**row, "logged_at": row["logged_at"].isoformat(sep=" ", timespec="seconds")
+                                  if row["logged_at"] else None}, ensure_ascii=False) + "\n")
+        return
+    table = Table(show_lines=False)
+    for column in ("logged at", "source", "message", "key"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        when = row["logged_at"].isoformat(sep=" ", timespec="seconds") if row["logged_at"] else ""
+        table.add_row(when, row["source"] or "", row["message"] or "", row["key"])
+    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
+    console.print(table)
+    console.print(f"{len(rows)} error(s)")
 
 
 @cli.command()
@@ -139,30 +191,114 @@ def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_si
 @click.option("--since", metavar="YYYY-MM-DD", help="Events whose date window ends on or after this day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Events whose date window starts on or before this day.")
 @click.option("--limit", type=int, help="At most this many events.")
+@click.option("--mentions", "show_mentions", is_flag=True,
+              help="One row per event mention of one article, instead of one per real-world event.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table", show_default=True)
 def events(db_path: str, country: str | None, type_: str | None, actor: str | None, since: str | None,
-           until: str | None, limit: int | None, fmt: str) -> None:
-    """Query stored events."""
+           until: str | None, limit: int | None, show_mentions: bool, fmt: str) -> None:
+    """Query stored events: one row per real-world event (a cluster of the mentions of several
+    articles, with how many articles and sources reported it), or per mention with --mentions.
+    A cluster is shown when one of its mentions matches every filter."""
     from .store import Store
 
     since_d, until_d = _parse_date(since, "--since"), _parse_date(until, "--until")
     try:
         with Store(db_path, read_only=True) as store:
-            rows = store.events(country=country, type=type_, actor=actor, since=since_d, until=until_d,
-                                limit=limit)
+            query = store.events if show_mentions else store.clusters
+            rows = query(country=country, type=type_, actor=actor, since=since_d, until=until_d, limit=limit)
+            pending = 0 if show_mentions else store.cluster_counts()["unclustered_mentions"]
     except TacitusError as exc:
         raise click.ClickException(str(exc)) from exc
+    if pending:
+        click.echo(f"tacitus: {pending} event mention(s) not clustered yet; run `tacitus cluster --db {db_path}`",
+                   err=True)
     out = sys.stdout
     if fmt == "json":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     elif fmt == "csv":
-        write_csv(rows, out)
-    else:
+        (write_csv if show_mentions else write_clusters_csv)(rows, out)
+    elif show_mentions:
         print_table({"events": rows}, out)
+    else:
+        print_clusters(rows, out)
 
 
-EVAL_SETS = ("seed", "gold", "plover", "petr2", "geo", "time", "all")
+@cli.command(name="cluster")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database to cluster.")
+@click.option("--rebuild", is_flag=True, help="Cluster every stored mention afresh, not only the new ones.")
+def cluster_command(db_path: str, rebuild: bool) -> None:
+    """Merge the stored event mentions that report one real-world event into clusters. New mentions
+    join or found clusters; ids of existing clusters stay; running it twice changes nothing."""
+    from .cluster import cluster_new
+    from .store import Store
+
+    try:
+        with Store(db_path) as store:
+            report = cluster_new(store, rebuild=rebuild)
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{db_path}: {report.new_mentions} new mention(s), {report.reclustered} placed, "
+               f"{report.clusters_added} cluster(s) added, {report.clusters_removed} removed, "
+               f"{report.clusters} cluster(s) in all", err=True)
+
+
+CLUSTER_CSV_COLUMNS = ("id", "type", "family", "mode", "status", "num_mentions", "num_articles", "num_sources",
+                       "outlets", "source_name", "source_country", "source_sector", "target_name", "target_country",
+                       "target_sector", "date_start", "date_end", "date_precision", "location_name",
+                       "location_country", "lat", "lon", "location_precision", "killed", "injured",
+                       "first_published", "last_published", "founder_event_id")
+
+
+def write_clusters_csv(clusters: Iterable[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.DictWriter(out, fieldnames=CLUSTER_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for c in clusters:
+        src, tgt = c.get("source") or {}, c.get("target") or {}
+        date, loc = c.get("date") or {}, c.get("location") or {}
+        writer.writerow({
+            **{k: c.get(k) for k in ("id", "type", "family", "mode", "status", "num_mentions", "num_articles",
+                                     "num_sources", "killed", "injured", "first_published", "last_published",
+                                     "founder_event_id")},
+            "outlets": ";".join(c.get("outlets") or []),
+            "source_name": src.get("name"), "source_country": src.get("country"), "source_sector": src.get("sector"),
+            "target_name": tgt.get("name"), "target_country": tgt.get("country"), "target_sector": tgt.get("sector"),
+            "date_start": date.get("start"), "date_end": date.get("end"), "date_precision": date.get("precision"),
+            "location_name": loc.get("name"), "location_country": loc.get("country"), "lat": loc.get("lat"),
+            "lon": loc.get("lon"), "location_precision": loc.get("precision"),
+        })
+
+
+def print_clusters(clusters: Sequence[dict[str, Any]], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=False)
+    for col, kw in (("cluster", {}), ("type", {}), ("mentions", {"justify": "right"}),
+                    ("articles", {"justify": "right"}), ("sources", {"justify": "right"}),
+                    ("source → target", {"overflow": "fold"}), ("date", {}), ("place", {"overflow": "fold"}),
+                    ("killed", {"justify": "right"})):
+        table.add_column(col, **kw)  # type: ignore[arg-type]
+    for c in clusters:
+        date = c.get("date") or {}
+        when = date.get("start") or ""
+        if date.get("end") and date.get("end") != date.get("start"):
+            when += f"…{date['end']}"
+        if date.get("precision"):
+            when += f" ({date['precision']})"
+        loc = c.get("location") or {}
+        place = loc.get("name") or ""
+        if loc.get("country"):
+            place += f" [{loc['country']}]"
+        table.add_row(c.get("id"), c.get("type"), str(c.get("num_mentions")), str(c.get("num_articles")),
+                      str(c.get("num_sources")), f"{_actor_cell(c.get('source'))} → {_actor_cell(c.get('target'))}",
+                      when, place, "" if c.get("killed") is None else str(c["killed"]))
+    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
+    console.print(table)
+    console.print(f"{len(clusters)} event(s)")
+
+
+EVAL_SETS = ("seed", "gold", "plover", "petr2", "geo", "time", "clusters", "all")
 FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found", "place_ok_of_found",
            "status_ok_of_found", "places_resolved", "actors_with_country", "precision_relaxed")
 
@@ -183,14 +319,26 @@ FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of
 def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir: Path, floors_path: Path | None,
              record_floors: bool, allow_lower: bool) -> None:
     """Score tacitus against gold data: whole articles (seed, gold), coded sentences (plover,
-    petr2), toponyms (geo: GeoWebNews), date expressions (time: TempEval-3 platinum), or all of
-    them against the pinned floors (all; exit 1 when one is broken)."""
+    petr2), toponyms (geo: GeoWebNews), date expressions (time: TempEval-3 platinum), the merging
+    of one event's reports across articles (clusters: tests/gold/clusters), or all of them against
+    the pinned floors (all; exit 1 when one is broken)."""
     from .evaluate.articles import evaluate_articles, f1, gold_pairs, precision_by_band, total
 
     if name == "all":
         _gate(data_dir or Path("../shared/data"), gold_dir, floors_path, record_floors, allow_lower, json_path)
         return
 
+    if name == "clusters":
+        from .evaluate.clusters import evaluate_clusters
+
+        try:
+            cluster_report = evaluate_clusters(data_dir or gold_dir / "clusters", _load_pipeline())
+        except TacitusError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(cluster_report.format())
+        if json_path is not None:
+            json_path.write_text(json.dumps(cluster_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        return
     if name in {"geo", "time"}:
         from .evaluate import geo, time
 
@@ -313,6 +461,199 @@ def gazetteer_add(file: Path, cache_dir: Path | None) -> None:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"added {report.added} places from {file} ({report.bad_rows} bad rows skipped)")
 
+
+# ---------------------------------------------------------------------------------------
+# The analyst's desk: HTTP API and web UI (serve), API tokens (token), exports (export)
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_EXPORT_OPTIONS = frozenset({"since", "until", "country", "admin1", "actor", "sector", "type", "status", "min-sources",
+                             "bbox", "text", "level", "format", "out"})
+
+
+def _filter_options(func: Any) -> Any:
+    """The EventFilter options, shared by `export` (the API takes the same names as query parameters)."""
+    options = [
+        click.option("--since", metavar="YYYY-MM-DD", help="Events whose date window ends on or after this day."),
+        click.option("--until", metavar="YYYY-MM-DD", help="Events whose date window starts on or before this day."),
+        click.option("--country", metavar="ISO3[,ISO3]", help="Location, source or target country."),
+        click.option("--admin1", metavar="NAME", help="First-level unit of the location."),
+        click.option("--actor", metavar="ID|NAME", help="Actor id, or a substring of a source or target name."),
+        click.option("--sector", metavar="SECTOR[,…]", help="Source or target sector (GOV, MIL, REB, …)."),
+        click.option("--type", "type_", metavar="TYPE[,…]", help="PLOVER type(s)."),
+        click.option("--status", metavar="STATUS[,…]", help="asserted, claimed, planned, hypothetical, …"),
+        click.option("--min-sources", type=click.IntRange(min=0), help="At least this many outlets reported it."),
+        click.option("--bbox", metavar="W,S,E,N", help="Bounding box in degrees."),
+        click.option("--text", metavar="WORDS", help="In the evidence sentence, actor or place texts."),
+        click.option("--level", type=click.Choice(("clusters", "mentions")), default="clusters", show_default=True,
+                     help="One row per real-world event (clusters) or per article mention."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _event_filter(options: dict[str, Any]) -> Any:
+    from .store.query import EventFilter, parse_bbox
+
+    return EventFilter(
+        since=_parse_date(options["since"], "--since"), until=_parse_date(options["until"], "--until"),
+        country=options["country"], admin1=options["admin1"], actor=options["actor"], sector=options["sector"],
+        type=options["type_"], status=options["status"], min_sources=options["min_sources"],
+        bbox=parse_bbox(options["bbox"]) if options["bbox"] is not None else None, text=options["text"],
+        level=options["level"],
+    ).validated()
+
+
+def _read_only_hint(message: str) -> str:
+    """Serving and exporting open the store read-only; say which command brings an old one up to date."""
+    if "older than this tacitus" in message:
+        message += " (`tacitus serve --write` or `tacitus token list` migrates it)"
+    return message
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@cli.command()
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--write", is_flag=True,
+              help="Open the database read-write and accept POST /api/documents from writer tokens.")
+@click.option("--require-token", is_flag=True, help="Reading needs a reader or writer token too.")
+def serve(db_path: str, host: str, port: int, write: bool, require_token: bool) -> None:
+    """Serve the HTTP API (/api/, OpenAPI at /api/openapi.json) and the web UI of a database.
+
+    Read-only unless --write; writing always needs a writer token (`tacitus token create`)."""
+    import uvicorn
+
+    from .api import create_app
+    from .api.tokens import active_roles
+
+    if not write and not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no such database")
+    try:
+        app = create_app(db_path, write=write, require_token=require_token, ui=_web_ui())
+        cur = app.state.tacitus.cursor()
+        try:
+            roles = active_roles(cur)
+        finally:
+            cur.close()
+    except TacitusError as exc:
+        raise click.ClickException(_read_only_hint(str(exc))) from exc
+    if not _is_loopback(host) and not roles:
+        click.echo(f"tacitus: warning: serving {db_path} on {host}, reachable from other machines, and no API "
+                   "token is configured: anyone who can reach it can read it. Create one with `tacitus token "
+                   "create` (and use --require-token to close reading).", err=True)
+    if write and "writer" not in roles:
+        click.echo("tacitus: warning: --write, but no writer token exists: POST /api/documents will refuse every "
+                   "request until one is created (`tacitus token create --role writer`).", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _web_ui() -> Any:
+    """The web UI's mounting hook, when the UI package is installed with this tacitus."""
+    try:
+        from .web import mount_ui
+    except ImportError:
+        return None
+    return mount_ui
+
+
+@cli.group()
+def token() -> None:
+    """Manage HTTP API tokens (stored hashed in the database; shown once, when created)."""
+
+
+@token.command(name="create")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database the token is for.")
+@click.option("--role", type=click.Choice(("writer", "reader")), default="reader", show_default=True,
+              help="writer: may add documents (and read); reader: may read when the server requires a token.")
+@click.option("--label", help="A note to recognise the token by in `tacitus token list`.")
+def token_create(db_path: str, role: str, label: str | None) -> None:
+    """Create a token and print it (it is not shown again)."""
+    from .api.tokens import create_token
+    from .store.query import connect
+
+    try:
+        with connect(db_path, write=True) as con:
+            info, secret = create_token(con, role, label)
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(secret)
+    click.echo(f"{role} token {info.id} created for {db_path}; keep it now, it is not shown again.", err=True)
+
+
+@token.command(name="list")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database to look in.")
+def token_list(db_path: str) -> None:
+    """List tokens (ids, roles, labels; never the secrets)."""
+    from .api.tokens import list_tokens
+    from .store.query import connect
+
+    try:
+        with connect(db_path, write=True) as con:
+            found = list_tokens(con)
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for info in found:
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+        click.echo(f"{info.id}\t{info.role}\t{state}\tcreated {info.created_at:%Y-%m-%d %H:%M}\t{info.label or ''}")
+
+
+@token.command(name="revoke")
+@click.argument("token_id")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database the token is in.")
+def token_revoke(token_id: str, db_path: str) -> None:
+    """Revoke the token TOKEN_ID (its id, or the whole token)."""
+    from .api.tokens import revoke_token
+    from .store.query import connect
+
+    try:
+        with connect(db_path, write=True) as con:
+            done = revoke_token(con, token_id)
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not done:
+        raise click.ClickException(f"{db_path}: no active token {token_id}")
+    click.echo(f"token {token_id} revoked")
+
+
+@cli.command(name="export")
+@click.option("--db", "db_path", required=True, metavar="FILE.duckdb", help="Database to export from.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "parquet", "geojson", "acled", "cameo")), default="csv",
+              show_default=True, help="csv/parquet: our flat columns; geojson: located events; acled: ACLED's "
+                                      "columns; cameo: GDELT-style event columns (tab-separated).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output; Parquet needs a file).")
+@_filter_options
+def export_command(db_path: str, fmt: str, out_path: Path | None, **filters: Any) -> None:
+    """Export the events matching the filters as CSV, Parquet, GeoJSON, ACLED or GDELT-style columns."""
+    from .export import export_events
+    from .store.query import connect
+
+    if out_path is None and fmt == "parquet":
+        raise click.UsageError("Parquet is binary: give a file with --out")
+    try:
+        flt = _event_filter(filters)
+        with connect(db_path) as con:
+            count = export_events(con, flt, fmt, out_path if out_path is not None else sys.stdout)
+    except InputError as exc:
+        option = f"--{exc.source.replace('_', '-')}"
+        if option[2:] in _EXPORT_OPTIONS:  # a filter or option the user gave; else a file at fault
+            raise click.BadParameter(exc.reason, param_hint=option) from exc
+        raise click.ClickException(str(exc)) from exc
+    except TacitusError as exc:
+        raise click.ClickException(_read_only_hint(str(exc))) from exc
+    click.echo(f"{count} event(s) written" + (f" to {out_path}" if out_path else ""), err=True)
 
 # ---------------------------------------------------------------------------------------
 # Output formats

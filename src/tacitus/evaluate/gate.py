@@ -16,13 +16,14 @@ from typing import Any
 
 from ..errors import DataError
 from .articles import evaluate_articles, f1, gold_pairs, total
+from .clusters import evaluate_clusters
 from .geo import evaluate_geo
 from .sentences import evaluate_petr2, evaluate_plover
 from .time import evaluate_time
 
 FLOORS = Path(str(resources.files("tacitus.evaluate") / "floors.json"))
 # The evaluation sets `measure` runs, each the prefix of its figures' names.
-SETS = ("seed", "gold", "plover", "petr2", "geo", "time")
+SETS = ("seed", "gold", "plover", "petr2", "geo", "time", "clusters")
 # Figures where smaller is better: the floor is a ceiling.
 CEILINGS = frozenset({"seed.events_in_output", "geo.median_error_km"})
 ARTICLE_FIGURES = ("recall_strict", "recall_relaxed", "core_recall_relaxed", "date_ok_of_found",
@@ -56,7 +57,8 @@ def measure(data_dir: Path, gold_dir: Path, pipeline: Any) -> dict[str, float]:
     figures["petr2.macro_f1"] = round(petr2.macro_f1, 4)
     if petr2.no_event_ok:
         figures["petr2.no_event_ok"] = _ratio(petr2.no_event_ok)
-    for name, report in (("geo", evaluate_geo(data_dir, pipeline)), ("time", evaluate_time(data_dir, pipeline))):
+    for name, report in (("geo", evaluate_geo(data_dir, pipeline)), ("time", evaluate_time(data_dir, pipeline)),
+                         ("clusters", evaluate_clusters(gold_dir / "clusters", pipeline))):
         for key, value in report.figures().items():
             figures[f"{name}.{key}"] = round(value, 4)
     return figures

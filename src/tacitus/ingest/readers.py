@@ -1,21 +1,30 @@
-"""Input readers: take paths (files, directories, JSON Lines, `-` for stdin) and give RawDocuments.
+"""Input readers: take paths (files, directories, JSON Lines, WARC, `-` for stdin) and give RawDocuments.
 
 A problem with one input is yielded as an InputError in that input's place, never raised,
-so one bad file or line does not stop a batch. Output follows input order.
+so one bad file or line does not stop a batch. Output follows input order. `read_items` gives
+the same documents as `InputItem`s, each with a key that names it across runs (for resumable jobs).
+
+WARC files (`.warc`, `.warc.gz`, CC-NEWS style) give one document per HTML response record;
+other records are counted in a `ReadTally`, and a truncated or corrupt archive gives one
+InputError for the rest of that file.
 """
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import io
 import json
 import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
 
 from tacitus.errors import InputError
 from tacitus.ingest.encoding import BINARY_MESSAGE, binary_format, decode_bytes
@@ -27,26 +36,147 @@ TEXT_SUFFIXES = frozenset({".txt", ".text", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 JSON_SUFFIXES = frozenset({".json"})
+WARC_SUFFIXES = frozenset({".warc"})
 GZIP_SUFFIX = ".gz"
 # What a directory walk picks up; anything else in a news folder (images, PDFs, notes) is skipped.
-DIRECTORY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | {GZIP_SUFFIX}
+DIRECTORY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | JSON_SUFFIXES | WARC_SUFFIXES | {GZIP_SUFFIX}
+# WARC response payloads read as articles; anything else (images, PDFs, robots.txt) is skipped.
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_WARC_MAGIC = b"WARC/"
 _SNIFF_CHARS = 2048
 _HTML_OPENINGS = ("<!doctype html", "<html", "<?xml")
 _HTML_EARLY_TAGS = ("<body", "<p>", "<p ", "<head", "<article", "<div", "<meta", "<title")
 
 
+@dataclass(frozen=True)
+class InputItem:
+    """One input (a file, a JSON Lines record, a WARC record) or the error in its place.
+
+    `key` names the input across runs: the absolute path (with `:line` for a record) and a hash
+    of the content, or for a WARC record the archive's path and the WARC-Record-ID. A changed
+    file gets new keys; the same file read again gets the same ones. `published_fallback` is a
+    date to use only when the article itself gives none (a WARC record's capture date).
+    """
+
+    key: str
+    document: RawDocument | InputError
+    published_fallback: str | None = None
+
+
+@dataclass
+class ReadTally:
+    """What the readers passed over without an error: WARC records that are no HTML response."""
+
+    skipped_records: int = 0
+
+
 def read_documents(paths: Sequence[str], stdin: BinaryIO | None = None) -> Iterator[RawDocument | InputError]:
-    """One RawDocument (decoded, kind "text" or "html") per file or JSON Lines record, in order."""
+    """One RawDocument (decoded, kind "text" or "html") per file, JSON Lines or WARC record, in order."""
+    for item in read_items(paths, stdin=stdin):
+        yield item.document
+
+
+def read_items(
+    paths: Sequence[str], stdin: BinaryIO | None = None, tally: ReadTally | None = None
+) -> Iterator[InputItem]:
+    """`read_documents` with a stable key per input; skipped WARC records are counted in `tally`."""
+    tally = tally if tally is not None else ReadTally()
     for path in paths:
         path = os.fspath(path)
         if path == "-":
-            yield from _read_stdin(stdin)
+            yield from _stdin_items(stdin, tally)
         elif os.path.isdir(path):
-            yield from _read_directory(path)
+            for entry in _directory_entries(path):
+                if isinstance(entry, InputError):
+                    yield InputItem(_path_key(entry.source), entry)
+                else:
+                    yield from _file_items(entry, tally)
         else:
-            yield from _read_file(path)
+            yield from _file_items(path, tally)
+
+
+def count_items(paths: Sequence[str]) -> int | None:
+    """How many InputItems `read_items(paths)` will give, when that is cheap to know: None for
+    stdin, WARC archives, gzip'd JSON Lines and JSON arrays (knowing would mean reading them)."""
+    total = 0
+    for path in paths:
+        path = os.fspath(path)
+        if path == "-":
+            return None
+        entries = list(_directory_entries(path)) if os.path.isdir(path) else [path]
+        for entry in entries:
+            count = 1 if isinstance(entry, InputError) else _count_file(entry)
+            if count is None:
+                return None
+            total += count
+    return total
+
+
+def _count_file(path: str) -> int | None:
+    fmt = _format_of(path)
+    compressed = path.lower().endswith(GZIP_SUFFIX)
+    if fmt == "warc" or (fmt in ("jsonl", "json", "auto") and compressed):
+        return None
+    if fmt == "json" or (fmt == "auto" and _starts_like_warc(path)):
+        return None
+    if fmt not in ("jsonl", "auto"):
+        return 1
+    try:
+        with open(path, "rb") as handle:
+            if fmt == "auto" and not _looks_like_jsonl(handle.read(1 << 16)):
+                return 1
+            handle.seek(0)
+            # A file of blank lines still gives one item: the error that it holds no records.
+            return max(1, sum(1 for line in handle if line.strip()))
+    except OSError:
+        return 1  # the reader reports it as one error
+
+
+def position_key(key: str) -> str:
+    """Where a document item was read, without its content hash or WARC record id: the key its
+    error had when the same input could not be read (a missing file, a bad line)."""
+    return key.rsplit("#", 1)[0]
+
+
+def _path_key(source: str) -> str:
+    return source if source.startswith(STDIN_SOURCE) else os.path.abspath(source)
+
+
+def _item(document: RawDocument | InputError) -> InputItem:
+    if isinstance(document, InputError):
+        return InputItem(_path_key(document.source), document)
+    content = document.content if isinstance(document.content, bytes) else document.content.encode("utf-8")
+    return InputItem(f"{_path_key(document.source)}#{hashlib.sha256(content).hexdigest()[:16]}", document)
+
+
+def _file_items(path: str, tally: ReadTally) -> Iterator[InputItem]:
+    if _format_of(path) == "warc" or (_format_of(path) == "auto" and _starts_like_warc(path)):
+        yield from _warc_file_items(path, tally)
+    else:
+        for document in _read_file(path):
+            yield _item(document)
+
+
+def _stdin_items(stdin: BinaryIO | None, tally: ReadTally) -> Iterator[InputItem]:
+    stream: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
+    try:
+        data = _gunzip_if_compressed(stream.read(), STDIN_SOURCE)
+    except OSError as err:
+        yield _item(InputError(STDIN_SOURCE, f"cannot read: {_os_reason(err)}"))
+        return
+    except InputError as err:
+        yield _item(err)
+        return
+    if data.startswith(_WARC_MAGIC):
+        yield from _warc_records(io.BytesIO(data), STDIN_SOURCE, STDIN_SOURCE, tally)
+        return
+    try:
+        for document in _documents_from_bytes(data, STDIN_SOURCE, "auto"):
+            yield _item(document)
+    except InputError as err:
+        yield _item(err)
 
 
 def parse_published(value: str, source: str) -> date:
@@ -90,6 +220,8 @@ def _format_of(path: str) -> str:
         return "jsonl"
     if suffix in JSON_SUFFIXES:
         return "json"
+    if suffix in WARC_SUFFIXES:
+        return "warc"
     return "auto"
 
 
@@ -155,18 +287,8 @@ def _looks_like_jsonl(data: bytes) -> bool:
         return False
 
 
-def _read_stdin(stdin: BinaryIO | None) -> Iterator[RawDocument | InputError]:
-    stream: IO[bytes] = stdin if stdin is not None else sys.stdin.buffer
-    try:
-        data = _gunzip_if_compressed(stream.read(), STDIN_SOURCE)
-        yield from _documents_from_bytes(data, STDIN_SOURCE, "auto")
-    except OSError as err:
-        yield InputError(STDIN_SOURCE, f"cannot read: {_os_reason(err)}")
-    except InputError as err:
-        yield err
-
-
-def _read_directory(root: str) -> Iterator[RawDocument | InputError]:
+def _directory_entries(root: str) -> Iterator[str | InputError]:
+    """The readable files under `root` in sorted order, with walk errors in their place."""
     entries: list[tuple[tuple[str, ...], str, InputError | None]] = []
     skipped = 0
 
@@ -191,10 +313,7 @@ def _read_directory(root: str) -> Iterator[RawDocument | InputError]:
         return
     entries.sort(key=lambda entry: entry[0])
     for _, path, error in entries:
-        if error is not None:
-            yield error
-        else:
-            yield from _read_file(path)
+        yield error if error is not None else path
 
 
 def _relative_parts(path: str, root: str) -> tuple[str, ...]:
@@ -319,3 +438,123 @@ def _optional_string(obj: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise _BadRecord(f"'{key}' is not a string")
     return value
+
+
+# -- WARC ------------------------------------------------------------------------------------------
+
+
+def _starts_like_warc(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(2)
+            handle.seek(0)
+            if head == _GZIP_MAGIC:
+                with gzip.GzipFile(fileobj=handle) as unpacked:
+                    return unpacked.read(len(_WARC_MAGIC)) == _WARC_MAGIC
+            return handle.read(len(_WARC_MAGIC)) == _WARC_MAGIC
+    except (OSError, EOFError, zlib.error):
+        return False  # the ordinary reader reports what is wrong with the file
+
+
+def _warc_file_items(path: str, tally: ReadTally) -> Iterator[InputItem]:
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        yield _item(InputError(path, "no such file"))
+        return
+    except OSError as err:
+        yield _item(InputError(path, f"cannot read: {_os_reason(err)}"))
+        return
+    with handle:
+        yield from _warc_records(handle, path, os.path.abspath(path), tally)
+
+
+def _warc_records(stream: BinaryIO, path: str, key_base: str, tally: ReadTally) -> Iterator[InputItem]:
+    """HTML response records of a seekable WARC stream (plain or gzip'd per record), in order.
+
+    warcio ends quietly on a truncated archive, so completeness is checked here: each record
+    must hold the bytes its Content-Length announces, and nothing but blank lines may follow
+    the last whole record.
+    """
+    records = 0
+    end = 0  # where the last whole record ends, in the file's (compressed) bytes
+    archive = ArchiveIterator(stream)
+    try:
+        for record in archive:
+            document = _warc_document(record, path) if _is_html_response(record) else None
+            offset, length = archive.get_record_offset(), archive.get_record_length()
+            declared = record.rec_headers.get_header("Content-Length")
+            if record.raw_stream.limit > 0 or declared is None or int(declared) != record.length:
+                yield _corrupt_warc(path, key_base, offset, records)
+                return
+            records += 1
+            end = offset + length
+            if document is None:
+                tally.skipped_records += 1
+                continue
+            record_id = record.rec_headers.get_header("WARC-Record-ID") or f"@{offset}"
+            yield InputItem(f"{key_base}#{record_id}", document,
+                            _warc_date(record.rec_headers.get_header("WARC-Date")))
+    except Exception:  # noqa: BLE001 - warcio and zlib raise many types on damaged bytes; one archive must not stop a batch
+        yield _corrupt_warc(path, key_base, end, records)
+        return
+    if not _only_blank_after(stream, end):
+        yield _corrupt_warc(path, key_base, end, records)
+
+
+def _is_html_response(record: Any) -> bool:
+    if record.rec_type != "response" or record.http_headers is None:
+        return False
+    status = record.http_headers.get_statuscode() or ""
+    media_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    return status.startswith("2") and media_type in HTML_MEDIA_TYPES
+
+
+def _warc_document(record: Any, path: str) -> RawDocument:
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    payload = record.content_stream().read()
+    content: bytes | str = payload
+    charset = _http_charset(record.http_headers.get_header("Content-Type") or "")
+    if charset:
+        # The HTTP header outranks a <meta> charset (HTML's own rule); bytes it cannot decode
+        # are left for the ordinary sniffing.
+        try:
+            content = payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            content = payload
+    return RawDocument(source=uri or path, content=content, kind="html",
+                       input_id=record.rec_headers.get_header("WARC-Record-ID"), url=uri)
+
+
+def _http_charset(content_type: str) -> str | None:
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip(" \"'"):
+            return value.strip(" \"'")
+    return None
+
+
+def _warc_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.strip()).date().isoformat()
+    except ValueError:
+        return None
+
+
+def _only_blank_after(stream: BinaryIO, offset: int) -> bool:
+    try:
+        stream.seek(offset)
+        while chunk := stream.read(1 << 16):
+            if chunk.strip():
+                return False
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _corrupt_warc(path: str, key_base: str, offset: int, records: int) -> InputItem:
+    error = InputError(path, f"truncated or corrupt WARC data at byte {offset} after {records} whole record(s); "
+                             "the rest of the file is skipped")
+    return InputItem(f"{key_base}@{offset}", error)

@@ -95,6 +95,45 @@ class AddReport:
     events_added: int
 
 
+@dataclass(frozen=True)
+class ItemRecord:
+    """What became of one input item of a batch job (table `ingest_items`).
+
+    `status` is "added" (its document was stored), "present" (its document was stored before)
+    or "error" (`message` says why; a later run tries the item again). `supersedes` is the key
+    of an error row that this item's success clears (the same input, read before it was fixed).
+    """
+
+    key: str
+    source: str | None
+    document_id: str | None
+    status: str
+    message: str | None = None
+    supersedes: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatureRecord:
+    """A document's MinHash signature and LSH buckets (tables `document_signatures`, `document_buckets`)."""
+
+    document_id: str
+    shingles: int
+    minhash: Sequence[int]
+    buckets: Sequence[int]
+
+
+@dataclass(frozen=True)
+class DuplicateLink:
+    """`document_id` is a near copy of the earlier `duplicate_of` (table `document_duplicates`)."""
+
+    document_id: str
+    duplicate_of: str
+    similarity: float
+
+
+ITEM_STATUSES = ("added", "present", "error")
+
+
 @dataclass
 class _Batch:
     """The flat rows of one `add` call, per table, before they reach the database."""
@@ -351,6 +390,327 @@ class Store:
         return out
 
 
+    # -- batch jobs ------------------------------------------------------------------------------
+
+    def add_ingest_batch(
+        self,
+        documents: Sequence[Mapping[str, Any]],
+        items: Sequence[ItemRecord],
+        signatures: Sequence[SignatureRecord] = (),
+        duplicates: Sequence[DuplicateLink] = (),
+    ) -> AddReport:
+        """`add` the documents and record the items, signatures and links, in one transaction: a
+        job killed at any point leaves every item either fully stored with its key or not at all.
+
+        An item row already stored is kept unless it was an error (the item was tried again)."""
+        con = self._connection()
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; cannot add documents")
+        for item in items:
+            if item.status not in ITEM_STATUSES:
+                raise ValueError(f"item status must be one of {ITEM_STATUSES}, not {item.status!r}")
+        batch = _flatten_batch(documents)
+        now = _utcnow()
+        with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
+            con.begin()
+            try:
+                added, skipped, events_added = self._insert_documents(batch, Path(tmp))
+                cleared = [i.supersedes for i in items if i.supersedes is not None and i.status != "error"]
+                if cleared:
+                    con.execute("DELETE FROM ingest_items WHERE status = 'error' AND key IN "
+                                "(SELECT unnest(?::VARCHAR[]))", [cleared])
+                if items:
+                    con.execute(
+                        "INSERT INTO ingest_items BY NAME (SELECT unnest(?::VARCHAR[]) AS key, "
+                        "unnest(?::VARCHAR[]) AS source, unnest(?::VARCHAR[]) AS document_id, "
+                        "unnest(?::VARCHAR[]) AS status, unnest(?::VARCHAR[]) AS message, ?::TIMESTAMP AS logged_at) "
+                        "ON CONFLICT (key) DO UPDATE SET source = excluded.source, "
+                        "document_id = excluded.document_id, status = excluded.status, "
+                        "message = excluded.message, logged_at = excluded.logged_at "
+                        "WHERE ingest_items.status = 'error'",
+                        [[i.key for i in items], [i.source for i in items], [i.document_id for i in items],
+                         [i.status for i in items], [i.message for i in items], now],
+                    )
+                if signatures:
+                    con.execute(
+                        "INSERT OR IGNORE INTO document_signatures SELECT unnest(?::VARCHAR[]), "
+                        "unnest(?::INTEGER[]), unnest(?::BIGINT[][])",
+                        [[g.document_id for g in signatures], [g.shingles for g in signatures],
+                         [list(g.minhash) for g in signatures]],
+                    )
+                    con.execute(
+                        "INSERT INTO document_buckets SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+                        [[b for g in signatures for b in g.buckets],
+                         [g.document_id for g in signatures for _ in g.buckets]],
+                    )
+                if duplicates:
+                    con.execute(
+                        "INSERT OR IGNORE INTO document_duplicates SELECT unnest(?::VARCHAR[]), "
+                        "unnest(?::VARCHAR[]), unnest(?::DOUBLE[])",
+                        [[d.document_id for d in duplicates], [d.duplicate_of for d in duplicates],
+                         [d.similarity for d in duplicates]],
+                    )
+                con.commit()
+            except duckdb.Error as exc:
+                _rollback(con)
+                raise StoreError(
+                    f"{self.path}: batch of {len(items)} input items not stored: {_first_line(exc)}"
+                ) from exc
+            except BaseException:
+                _rollback(con)
+                raise
+        return AddReport(added, batch.skipped + skipped, events_added)
+
+    def _insert_documents(self, batch: _Batch, tmp: Path) -> tuple[int, int, int]:
+        """Insert a flattened batch inside the caller's transaction: (documents added, documents
+        already stored, events added)."""
+        doc_ids = [row["id"] for row in batch.rows["documents"]]
+        if not doc_ids:
+            return 0, 0, 0
+        existing = self.stored_document_ids(doc_ids)
+        added = events_added = 0
+        for table in _TABLES:
+            id_column = "id" if table == "documents" else "document_id"
+            rows = [r for r in batch.rows[table] if r[id_column] not in existing]
+            if not rows:
+                continue
+            file = tmp / f"{table}.ndjson"
+            _write_ndjson(file, rows)
+            try:
+                count = self._insert_file(table, file)
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"{self.path}: batch of {len(doc_ids)} documents not stored: "
+                    f"{_describe_row_error(exc, table, rows, batch.sources)}"
+                ) from exc
+            if table == "documents":
+                added = count
+            elif table == "events":
+                events_added = count
+        return added, len(existing), events_added
+
+    def stored_document_ids(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these document ids are stored."""
+        if not doc_ids:
+            return set()
+        rows = self._connection().execute(
+            "SELECT id FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(doc_ids)]
+        ).fetchall()
+        return {doc_id for (doc_id,) in rows}
+
+    def done_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these input keys a job has finished (stored or found stored; errors are not done)."""
+        if not keys:
+            return set()
+        rows = self._connection().execute(
+            "SELECT key FROM ingest_items WHERE status <> 'error' AND key IN (SELECT unnest(?::VARCHAR[]))",
+            [list(keys)],
+        ).fetchall()
+        return {key for (key,) in rows}
+
+    def bucket_candidates(self, buckets: Sequence[int]) -> dict[int, list[str]]:
+        """Stored documents per LSH bucket, for the buckets given."""
+        if not buckets:
+            return {}
+        rows = self._connection().execute(
+            "SELECT bucket, document_id FROM document_buckets WHERE bucket IN (SELECT unnest(?::BIGINT[])) "
+            "ORDER BY bucket, document_id",
+            [sorted(set(buckets))],
+        ).fetchall()
+        out: dict[int, list[str]] = {}
+        for bucket, doc_id in rows:
+            out.setdefault(bucket, []).append(doc_id)
+        return out
+
+    def minhashes(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """The stored MinHash signatures of these documents."""
+        if not doc_ids:
+            return {}
+        rows = self._connection().execute(
+            "SELECT document_id, minhash FROM document_signatures WHERE document_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(doc_ids))],
+        ).fetchall()
+        return {doc_id: tuple(minhash) for doc_id, minhash in rows}
+
+    def ingest_errors(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The per-item error log, newest first: key, source, message, logged_at."""
+        sql = ("SELECT key, source, message, logged_at FROM ingest_items WHERE status = 'error' "
+               "ORDER BY logged_at DESC, key")
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
+            sql += f" LIMIT {limit}"
+        return _fetch_dicts(self._connection(), sql, [])
+
+    def duplicates(self) -> list[dict[str, Any]]:
+        """Near-duplicate links: document_id, duplicate_of, similarity."""
+        return _fetch_dicts(self._connection(), "SELECT document_id, duplicate_of, similarity "
+                                                "FROM document_duplicates ORDER BY document_id", [])
+
+    # -- event clusters (tacitus.cluster) ----------------------------------------------------------
+
+    def mentions_for_clustering(
+        self,
+        *,
+        clustered: bool | None = None,
+        types: Sequence[str] | None = None,
+        since: datetime.date | None = None,
+        until: datetime.date | None = None,
+        components: Sequence[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Flat rows of stored event mentions, with what clustering needs of their document (published,
+        site, url, document_source), of their evidence sentence (`sentence_times`: the date windows it
+        names, `sentence_places`: the towns it names), the towns of their article's lead paragraph
+        (`lead_places`) and of their cluster (cluster_id and component, None until clustered).
+
+        `clustered` keeps only mentions in (True) or not yet in (False) a cluster; `types` keeps those
+        PLOVER types; `since`/`until` keep mentions whose date window, publication day or a date of
+        their sentence meets [since, until], and those with none; `components` keeps the members of
+        those components."""
+        where: list[str] = []
+        params: list[Any] = []
+        if clustered is not None:
+            where.append("m.event_id IS NOT NULL" if clustered else "m.event_id IS NULL")
+        if types is not None:
+            where.append("e.type IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(types))
+        if components is not None:
+            where.append("c.component IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(components))
+        reach: list[str] = []
+        if since is not None:
+            reach.append("s.reach_end IS NULL OR s.reach_end >= ?")
+            params.append(_as_date(since, "since"))
+        if until is not None:
+            reach.append("s.reach_start IS NULL OR s.reach_start <= ?")
+            params.append(_as_date(until, "until"))
+        in_sentence = ("x.document_id = s.document_id AND x.\"start\" >= s.evidence_start "
+                       "AND x.\"end\" <= s.evidence_end")
+        sql = (
+            "WITH picked AS ("
+            f"SELECT {', '.join('e.' + c for c in _CLUSTERING_EVENT_COLUMNS)}, e.evidence_start, e.evidence_end, "
+            "d.published, d.site, d.url, d.source AS document_source, m.cluster_id, c.component "
+            "FROM events e JOIN documents d ON d.id = e.document_id "
+            "LEFT JOIN cluster_members m ON m.event_id = e.id LEFT JOIN event_clusters c ON c.id = m.cluster_id"
+            + (" WHERE " + " AND ".join(f"({w})" for w in where) if where else "") + "), "
+            "times_named AS (SELECT s.id, list({'start': x.start_date, 'end': x.end_date, 'precision': x.precision} "
+            "ORDER BY x.\"start\") AS sentence_times, min(x.start_date) AS lo, max(x.end_date) AS hi "
+            f"FROM picked s JOIN times x ON {in_sentence} AND x.start_date IS NOT NULL AND x.end_date IS NOT NULL "
+            "GROUP BY s.id), "
+            "places_named AS (SELECT s.id, list({'name': x.name, 'country': x.country, 'admin1': x.admin1, "
+            "'lat': x.lat, 'lon': x.lon, 'geonameid': x.geonameid, 'precision': x.precision, 'text': x.text, "
+            "'start': x.\"start\"} "
+            "ORDER BY x.\"start\") AS sentence_places "
+            f"FROM picked s JOIN places x ON {in_sentence} AND x.precision = 'point' AND x.lat IS NOT NULL "
+            "GROUP BY s.id), "
+            "leads AS (SELECT d.id AS document_id, coalesce(nullif(strpos(d.text, chr(10) || chr(10)), 0), "
+            f"{_LEAD_CHARS}) - 1 AS lead_end FROM documents d WHERE d.id IN (SELECT document_id FROM picked)), "
+            "lead_named AS (SELECT l.document_id, list({'name': x.name, 'country': x.country, 'admin1': x.admin1, "
+            "'lat': x.lat, 'lon': x.lon, 'geonameid': x.geonameid, 'precision': x.precision, 'text': x.text, "
+            "'start': x.\"start\"} "
+            "ORDER BY x.\"start\") AS lead_places FROM leads l JOIN places x ON x.document_id = l.document_id "
+            "AND x.\"start\" < l.lead_end AND x.precision = 'point' AND x.lat IS NOT NULL GROUP BY l.document_id), "
+            "reached AS (SELECT s.*, t.sentence_times, p.sentence_places, ln.lead_places, "
+            "least(coalesce(s.date_start, s.published), t.lo) AS reach_start, "
+            "greatest(coalesce(s.date_end, s.date_start, s.published), t.hi) AS reach_end "
+            "FROM picked s LEFT JOIN times_named t ON t.id = s.id LEFT JOIN places_named p ON p.id = s.id "
+            "LEFT JOIN lead_named ln ON ln.document_id = s.document_id) "
+            "SELECT * EXCLUDE (reach_start, reach_end, evidence_start, evidence_end) FROM reached s"
+        )
+        if reach:
+            sql += " WHERE " + " AND ".join(f"({r})" for r in reach)
+        return _fetch_dicts(self._connection(), sql + " ORDER BY s.id", params)
+
+    def replace_clusters(
+        self,
+        clusters: Sequence[Mapping[str, Any]],
+        members: Sequence[Mapping[str, Any]],
+        *,
+        replacing: Sequence[str] | None,
+    ) -> None:
+        """In one transaction, drop the clusters that hold any of the `replacing` event ids (every
+        cluster when None) with all their memberships, and store `clusters` (rows of table `event_clusters`)
+        and `members` (event_id, cluster_id, score)."""
+        con = self._connection()
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; cannot write clusters")
+        with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
+            con.begin()
+            try:
+                if replacing is None:
+                    con.execute("DELETE FROM cluster_members")
+                    con.execute("DELETE FROM event_clusters")
+                elif replacing:
+                    con.execute("CREATE OR REPLACE TEMP TABLE _replaced AS SELECT DISTINCT cluster_id FROM "
+                                "cluster_members WHERE event_id IN (SELECT unnest(?::VARCHAR[]))", [list(replacing)])
+                    con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT cluster_id FROM _replaced)")
+                    con.execute("DELETE FROM event_clusters WHERE id IN (SELECT cluster_id FROM _replaced)")
+                    con.execute("DROP TABLE _replaced")
+                for table, rows in (("event_clusters", clusters), ("cluster_members", members)):
+                    if rows:
+                        file = Path(tmp) / f"{table}.ndjson"
+                        _write_ndjson(file, [dict(row) for row in rows])
+                        self._insert_file(table, file)
+                con.commit()
+            except duckdb.Error as exc:
+                _rollback(con)
+                raise StoreError(f"{self.path}: clusters not stored: {_first_line(exc)}") from exc
+            except BaseException:
+                _rollback(con)
+                raise
+
+    def clusters(
+        self,
+        *,
+        country: str | None = None,
+        type: str | None = None,
+        actor: str | None = None,
+        since: datetime.date | None = None,
+        until: datetime.date | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Stored clusters of which at least one mention matches every filter of `events`, by best
+        date (undated last), each with `mentions`: its event ids, earliest report first."""
+        where, params = _event_filters(country=country, type=type, actor=actor, since=since, until=until)
+        sql = "SELECT c.* FROM event_clusters c"
+        if where:
+            sql += (" WHERE c.id IN (SELECT m.cluster_id FROM cluster_members m JOIN events e ON e.id = m.event_id "
+                    "WHERE " + " AND ".join(where) + ")")
+        sql += " ORDER BY c.date_start NULLS LAST, c.first_published NULLS LAST, c.id"
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
+            sql += f" LIMIT {limit}"
+        con = self._connection()
+        rows = _fetch_dicts(con, sql, params)
+        mentions: dict[str, list[str]] = {}
+        if rows:
+            for cluster_id, event_id in con.execute(
+                "SELECT m.cluster_id, m.event_id FROM cluster_members m JOIN events e ON e.id = m.event_id "
+                "JOIN documents d ON d.id = e.document_id WHERE m.cluster_id IN (SELECT unnest(?::VARCHAR[])) "
+                "ORDER BY d.published NULLS LAST, e.document_id, e.ordinal, e.id",
+                [[row["id"] for row in rows]],
+            ).fetchall():
+                mentions.setdefault(cluster_id, []).append(event_id)
+        return [_cluster_from_row(row, mentions.get(row["id"], [])) for row in rows]
+
+    def cluster_assignments(self) -> dict[str, str]:
+        """Event id → cluster id, for every clustered mention."""
+        rows = self._connection().execute("SELECT event_id, cluster_id FROM cluster_members").fetchall()
+        return dict(rows)
+
+    def cluster_counts(self) -> dict[str, int]:
+        """How many clusters, clustered mentions, and mentions not clustered yet the store holds."""
+        row = self._connection().execute(
+            "SELECT (SELECT count(*) FROM event_clusters), (SELECT count(*) FROM cluster_members), "
+            "(SELECT count(*) FROM events e WHERE NOT EXISTS "
+            "(SELECT 1 FROM cluster_members m WHERE m.event_id = e.id))"
+        ).fetchone()
+        clusters, clustered, unclustered = row if row else (0, 0, 0)
+        return {"clusters": int(clusters), "clustered_mentions": int(clustered),
+                "unclustered_mentions": int(unclustered)}
+
+
 def open_store(path: str | os.PathLike[str], read_only: bool = False) -> Store:
     return Store(path, read_only=read_only)
 
@@ -591,6 +951,74 @@ def _unknown(row: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
     if isinstance(extra, str):
         out.update(json.loads(extra))
     return out
+
+
+# -- event clusters --------------------------------------------------------------------------------
+
+# A text with no blank line: its lead is taken to be this many characters.
+_LEAD_CHARS = 600
+# The event columns clustering reads (see tacitus.cluster.rule.Mention.from_row).
+_CLUSTERING_EVENT_COLUMNS = (
+    "id", "document_id", "ordinal", "type", "mode", "status",
+    *(f"{role}_{f}" for role in ("source", "target") for f in ("text", "name", "country", "sector", "actor_id")),
+    "date_text", "date_start", "date_end", "date_precision",
+    *(f"location_{f}" for f in ("text", "name", "country", "admin1", "lat", "lon", "geonameid", "precision")),
+    "killed", "injured", "confidence", "evidence_sentence",
+)
+_CLUSTER_NESTED: dict[str, dict[str, str]] = {
+    **{role: {f: f"{role}_actor_id" if f == "id" else f"{role}_{f}"
+              for f in ("text", "name", "country", "sector", "id")} for role in ("source", "target")},
+    "date": {f: f"date_{f}" for f in ("text", "start", "end", "precision")},
+    "location": {f: f"location_{f}" for f in ("text", "name", "country", "admin1", "lat", "lon", "geonameid",
+                                               "precision")},
+}
+# The order of keys in a cluster as `Store.clusters` gives it.
+_CLUSTER_ORDER = (
+    "id", "type", "family", "mode", "status", "source", "target", "date", "location", "killed", "injured",
+    "num_mentions", "num_articles", "num_sources", "outlets", "first_published", "last_published",
+    "founder_event_id", "component", "confidence",
+)
+
+
+def _cluster_from_row(row: Mapping[str, Any], mentions: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in _CLUSTER_ORDER:
+        out[key] = _nest(row, _CLUSTER_NESTED[key]) if key in _CLUSTER_NESTED else _plain(row.get(key))
+    out["outlets"] = list(out["outlets"] or [])
+    out["mentions"] = mentions
+    return out
+
+
+def _event_filters(
+    *,
+    country: str | None,
+    type: str | None,
+    actor: str | None,
+    since: datetime.date | None,
+    until: datetime.date | None,
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (over events aliased `e`) and parameters of the filters `Store.events` takes."""
+    where: list[str] = []
+    params: list[Any] = []
+    if country and country.strip():
+        code = country.strip().upper()
+        where.append("(upper(e.location_country) = ? OR upper(e.source_country) = ? OR upper(e.target_country) = ?)")
+        params += [code] * 3
+    if type and type.strip():
+        where.append("upper(e.type) = ?")
+        params.append(type.strip().upper())
+    if actor and actor.strip():
+        needle = actor.strip().lower()
+        where.append("(" + " OR ".join(f"contains(lower(e.{c}), ?)" for c in _ACTOR_SEARCH_COLUMNS) + ")")
+        params += [needle] * len(_ACTOR_SEARCH_COLUMNS)
+    # A date is a window: it matches when the window overlaps [since, until].
+    if since is not None:
+        where.append("coalesce(e.date_end, e.date_start) >= ?")
+        params.append(_as_date(since, "since"))
+    if until is not None:
+        where.append("coalesce(e.date_start, e.date_end) <= ?")
+        params.append(_as_date(until, "until"))
+    return where, params
 
 
 # -- small helpers ---------------------------------------------------------------------------------
