@@ -40,9 +40,11 @@ SAMPLE_SECONDS = 0.05
 
 
 @contextmanager
-def peak_rss_sampler(include_self: bool) -> Iterator[dict[int, int]]:
-    """Largest RSS seen per process (this one's children, and this one when it codes itself)."""
+def worker_sampler(include_self: bool) -> Iterator[tuple[dict[int, int], dict[int, float]]]:
+    """Largest RSS and last CPU seconds seen per worker (this process's children, and this process
+    when it codes itself)."""
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     stop = threading.Event()
     me = psutil.Process()
 
@@ -58,15 +60,17 @@ def peak_rss_sampler(include_self: bool) -> Iterator[dict[int, int]]:
             for proc in procs:
                 try:
                     rss = proc.memory_info().rss
+                    times = proc.cpu_times()
                 except psutil.Error:
                     continue
                 peaks[proc.pid] = max(peaks.get(proc.pid, 0), rss)
+                cpu[proc.pid] = times.user + times.system
             stop.wait(SAMPLE_SECONDS)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     try:
-        yield peaks
+        yield peaks, cpu
     finally:
         stop.set()
         thread.join()
@@ -79,9 +83,10 @@ def measure_ingest(path: Path, workers: int) -> dict[str, Any]:
     parent = psutil.Process()
     cpu_before = sum(parent.cpu_times()[:2])
     with tempfile.TemporaryDirectory(prefix="tacitus-bench-") as tmp:
-        with peak_rss_sampler(include_self=workers == 1) as peaks, Store(Path(tmp) / "bench.duckdb") as store:
+        with worker_sampler(include_self=workers == 1) as (peaks, cpu), Store(Path(tmp) / "bench.duckdb") as store:
             stats = run_ingest([str(path)], store, IngestOptions(workers=workers))
     parent_cpu = sum(parent.cpu_times()[:2]) - cpu_before
+    worker_cpu = parent_cpu if workers == 1 else sum(cpu.values())
     started_up = (stats.ready or stats.started) - stats.started
     return {
         "workers": stats.workers, "articles": stats.coded, "stored": stats.added, "errors": stats.errors,
@@ -91,6 +96,9 @@ def measure_ingest(path: Path, workers: int) -> dict[str, Any]:
         "peak_rss_mib_per_worker": sorted(round(v / 2**20) for v in peaks.values()),
         # with worker processes: what reading, the near-duplicate lookup and the DuckDB writes cost the parent
         "parent_cpu_s": round(parent_cpu, 2),
+        # the workers' CPU seconds over their wall seconds: near 1.0 when each had a core to itself,
+        # lower when other jobs on the machine took a share (model loading included)
+        "worker_cpu_share": round(worker_cpu / (stats.seconds() * stats.workers), 2),
         "pool_renewals": stats.pool_renewals,
     }
 
@@ -200,7 +208,8 @@ def main() -> int:
             print(f"  {workers} worker(s): {f['articles_per_s']:.2f} articles/s after a {f['startup_s']:.1f} s "
                   f"start-up ({f['articles_per_s_with_startup']:.2f} with it; {f['articles']} inputs, {f['errors']} "
                   f"errors, {f['events']} events, {f['near_duplicates']} near-duplicates); peak RSS per worker "
-                  f"{f['peak_rss_mib_per_worker']} MiB; parent CPU {f['parent_cpu_s']:.1f} s")
+                  f"{f['peak_rss_mib_per_worker']} MiB; parent CPU {f['parent_cpu_s']:.1f} s; workers had "
+                  f"{f['worker_cpu_share']:.0%} of their cores")
         print(f"  ratio {most} workers / bare spaCy: {figures['ratio_to_bare_spacy']} (one process)"
               + (f", {figures[f'ratio_to_bare_spacy_{most}_processes']} ({most} processes)" if most > 1 else ""))
     report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]

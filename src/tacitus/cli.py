@@ -121,6 +121,7 @@ def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_si
 
     from .batch import IngestOptions, default_workers, run_ingest
     from .batch.progress import IngestProgress
+    from .cluster import cluster_new
     from .store import Store
 
     pub = _parse_date(published, "--published")
@@ -138,10 +139,13 @@ def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_si
 
                 stats = ingest_on_cluster(paths, store, scheduler, options, parquet_dir=parquet_dir, stdin=stdin,
                                           progress=bar)
+            # The new mentions join the real-world events already stored, or found new ones.
+            clustering = cluster_new(store)
     except TacitusError as exc:
         raise click.ClickException(str(exc)) from exc
     summary = (f"{db_path}: {stats.added} document(s) added, {stats.already_stored} already stored, "
-               f"{stats.events} event(s) added, {stats.errors} error(s), {stats.duplicates} near-duplicate(s) linked")
+               f"{stats.events} event(s) added, {stats.errors} error(s), {stats.duplicates} near-duplicate(s) linked, "
+               f"{clustering.clusters_added} event cluster(s) added")
     if stats.skipped_records:
         summary += f", {stats.skipped_records} WARC record(s) that are no HTML page skipped"
     click.echo(summary, err=True)

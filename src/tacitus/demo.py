@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from .cli import print_table
+from .cluster import cluster_new
 from .ingest import read_articles
 from .models import Article
 from .pipeline import Pipeline
@@ -40,14 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     print_table(doc, sys.stdout)
     with Store(db_path) as store:
         report = store.add([doc])
+        clustering = cluster_new(store)
         counts = store.counts()
     print(f"\nStored in {db_path.resolve()}: {report.documents_added} new document(s), "
-          f"{report.events_added} new event(s); the database holds {counts['events']} event(s).")
+          f"{report.events_added} new event(s); the database holds {counts['events']} event mention(s) "
+          f"in {clustering.clusters} real-world event(s).")
     tacitus = Path(sys.executable).with_name("tacitus")
     print("Query it, for example:")
     print(f"  {tacitus} events --db {db_path} --type SANCTION")
     print(f"  {tacitus} events --db {db_path} --country MLI --since 2023-06-01 --format csv")
     print(f"  {tacitus} extract {path} --published {published} --format json")
+    print(f"  {tacitus} serve --db {db_path}     # then open http://127.0.0.1:8000/")
     return 0
 
 
