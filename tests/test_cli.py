@@ -583,12 +583,16 @@ def test_demo(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, capsys: pytes
     assert match, out[-2000:]
     shown = int(match.group(1))
     assert shown > 0
-    assert f"1 new document(s), {shown} new event(s); the database holds {shown} event(s)" in out
+    assert f"1 new document(s), {shown} new event(s); the database holds {shown} event mention(s) in " in out
+    found = re.search(r"event mention\(s\) in (\d+) real-world event\(s\)", out)
+    assert found is not None, out[-500:]
+    clusters = int(found.group(1))
+    assert 0 < clusters <= shown
     with Store(db, read_only=True) as store:
         assert store.counts()["events"] == shown
         assert store.counts()["documents"] == 1
     assert demo_module.main([str(db)]) == 0
     out = capsys.readouterr().out
-    assert f"0 new document(s), 0 new event(s); the database holds {shown} event(s)" in out
+    assert f"0 new document(s), 0 new event(s); the database holds {shown} event mention(s) in {clusters} " in out
     with Store(db, read_only=True) as store:
         assert store.counts()["events"] == shown
