@@ -373,7 +373,8 @@ def test_two_worker_processes_store_what_one_process_stores(tmp_path: Path, pipe
     two = ingest([corpus], tmp_path / "two.duckdb", pipeline, workers=2, chunk_size=2, batch_size=5,
                  worker_memory_limit=1)
     assert two.workers == 2 and two.pool_renewals >= 1
-    assert len(two.worker_peak_rss) >= 3 and os.getpid() not in two.worker_peak_rss
+    # workers of the first pool and of its successor coded (a pool starts its processes as work comes)
+    assert len(two.worker_peak_rss) >= 2 and os.getpid() not in two.worker_peak_rss
     assert one.added == two.added == 12 and two.duplicates == one.duplicates >= 1
     assert snapshot(tmp_path / "one.duckdb") == snapshot(tmp_path / "two.duckdb")
 

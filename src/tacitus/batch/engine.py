@@ -107,6 +107,8 @@ class IngestStats:
 
 
 class ProgressSink(Protocol):
+    """What `run_ingest` reports to as it goes: the counts after each chunk, and each item error."""
+
     def update(self, stats: IngestStats) -> None: ...
 
     def note(self, message: str) -> None: ...
@@ -124,7 +126,9 @@ def run_ingest(
     """Code and store every input of `paths` not stored by an earlier run with the same keys.
 
     `load_pipeline` gives the Pipeline when coding in this process (default `Pipeline.load`).
-    Per-item problems are logged in the store and counted; a store or model failure raises."""
+    Per-item problems are logged in the store and counted; a store or model failure raises.
+    Worker processes are spawned, so a script that calls this with `workers` > 1 must do so
+    under `if __name__ == "__main__":` (the workers import the script's main module)."""
     options = options or IngestOptions()
     if options.batch_size < 1 or options.chunk_size < 1 or options.workers < 1:
         raise ValueError("workers, batch_size and chunk_size must be at least 1")
