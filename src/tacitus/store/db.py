@@ -325,27 +325,7 @@ class Store:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Stored events matching every given filter, oldest first, undated last."""
-        where: list[str] = []
-        params: list[Any] = []
-        if country and country.strip():
-            code = country.strip().upper()
-            where.append("(upper(e.location_country) = ? OR upper(e.source_country) = ? "
-                         "OR upper(e.target_country) = ?)")
-            params += [code] * 3
-        if type and type.strip():
-            where.append("upper(e.type) = ?")
-            params.append(type.strip().upper())
-        if actor and actor.strip():
-            needle = actor.strip().lower()
-            where.append("(" + " OR ".join(f"contains(lower(e.{c}), ?)" for c in _ACTOR_SEARCH_COLUMNS) + ")")
-            params += [needle] * len(_ACTOR_SEARCH_COLUMNS)
-        # An event's date is a window: it matches when the window overlaps [since, until].
-        if since is not None:
-            where.append("coalesce(e.date_end, e.date_start) >= ?")
-            params.append(_as_date(since, "since"))
-        if until is not None:
-            where.append("coalesce(e.date_start, e.date_end) <= ?")
-            params.append(_as_date(until, "until"))
+        where, params = _event_filters(country=country, type=type, actor=actor, since=since, until=until)
         sql = (
             "SELECT e.*, d.title AS document_title, d.source AS document_source "
             "FROM events e JOIN documents d ON d.id = e.document_id"
