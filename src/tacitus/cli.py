@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -332,43 +332,27 @@ def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir:
         _gate(data_dir or Path("../shared/data"), gold_dir, floors_path, record_floors, allow_lower, json_path)
         return
 
+    shared = data_dir or Path("../shared/data")
     if name == "clusters":
         from .evaluate.clusters import evaluate_clusters
 
-        try:
-            cluster_report = evaluate_clusters(data_dir or gold_dir / "clusters", _load_pipeline())
-        except TacitusError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(cluster_report.format())
-        if json_path is not None:
-            json_path.write_text(json.dumps(cluster_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        _report(lambda: evaluate_clusters(data_dir or gold_dir / "clusters", _load_pipeline()),
+                lambda r: r.format(), json_path)
         return
     if name in {"geo", "time"}:
         from .evaluate import geo, time
 
         measure = geo.evaluate_geo if name == "geo" else time.evaluate_time
-        try:
-            place_report = measure(data_dir or Path("../shared/data"), _load_pipeline())
-        except TacitusError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(place_report.format())
-        if json_path is not None:
-            json_path.write_text(json.dumps(place_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        _report(lambda: measure(shared, _load_pipeline()), lambda r: r.format(), json_path)
         return
     if name in {"plover", "petr2"}:
         from .evaluate import sentences
 
         run = sentences.evaluate_plover if name == "plover" else sentences.evaluate_petr2
-        try:
-            sentence_report = run(data_dir or Path("../shared/data"), _load_pipeline())
-        except TacitusError as exc:
-            raise click.ClickException(str(exc)) from exc
-        click.echo(sentences.format_table(sentence_report))
-        if json_path is not None:
-            json_path.write_text(json.dumps(sentence_report.to_dict(), indent=1) + "\n", encoding="utf-8")
+        _report(lambda: run(shared, _load_pipeline()), sentences.format_table, json_path)
         return
     if name == "seed":
-        base = (data_dir or Path("../shared/data")) / "seed"
+        base = shared / "seed"
         pairs = [(base / "000_775f0f47ad06cc94.txt", base / "gold.json")]
     else:
         pairs = gold_pairs(data_dir or Path("tests/gold"))
@@ -398,6 +382,17 @@ def evaluate(name: str, data_dir: Path | None, json_path: Path | None, gold_dir:
                + (f"; event_f1={event_f1:.2f}" if event_f1 is not None else ""))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+def _report(measure: Callable[[], Any], render: Callable[[Any], str], json_path: Path | None) -> None:
+    """Run one evaluation, print its table and summary, and write its figures as JSON if asked."""
+    try:
+        report = measure()
+    except TacitusError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(render(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
 
 
 def _gate(data_dir: Path, gold_dir: Path, floors_path: Path | None, record_floors: bool, allow_lower: bool,
