@@ -336,7 +336,8 @@ class Pipeline:
         for material events, the article's focus country (precision tells the user how much to trust
         it). Only literal mentions count: "Washington said", "Malian troops" or "Arizona State
         University" name no place where anything happened."""
-        places = [p for p in state.places if p.use == LITERAL]
+        own = {cand.trigger.i, cand.anchor.i}
+        places = [p for p in state.places if p.use == LITERAL and not _said_at(p.span.root, own, self.lexicon)]
         type_ = cand.entry.type
         acted_on = None
         if type_ in MATERIAL_TYPES:
@@ -539,6 +540,15 @@ def _crosswalk_fields(xwalk: Crosswalk | None) -> dict[str, Any]:
     acled = ({"event_type": xwalk.acled_event_type, "sub_event_type": xwalk.acled_sub_event_type or ""}
              if xwalk.acled_event_type else None)
     return {"cameo": xwalk.cameo, "quad_class": xwalk.quad_class, "goldstein": xwalk.goldstein, "acled": acled}
+
+
+def _said_at(token: Token, own: set[int], lexicon: Lexicon) -> bool:
+    """Whether a place names where a report was made ("…, the military said in Accra"), in a clause other
+    than the event's own: the place of the telling, not of what is told."""
+    verb = token
+    while verb.head.i != verb.i and verb.pos_ not in ("VERB", "AUX"):
+        verb = verb.head
+    return verb.i not in own and verb.pos_ in ("VERB", "AUX") and verb.lemma_.lower() in lexicon.cue("report")
 
 
 def _is_speech(token: Token, lexicon: Lexicon) -> bool:

@@ -92,6 +92,7 @@ class Family:
     name: str
     day_slack: int
     mutual: bool  # participants may swap roles (meetings, agreements)
+    place_vetoes: bool = True  # two places far apart are two acts (not so for statements)
 
 
 @cache
@@ -99,15 +100,17 @@ def families(data_dir: Path = DATA_DIR) -> dict[str, Family]:
     """PLOVER type → its family, from `families.tsv`."""
     path = data_dir / "families.tsv"
     out: dict[str, Family] = {}
-    for n, cells in _rows(path, 4):
-        type_, family, slack, roles = cells
+    for n, cells in _rows(path, 5):
+        type_, family, slack, roles, place = cells
         if type_ not in PLOVER_TYPES:
             raise DataError(f"{path}:{n}: {type_!r} is not a PLOVER type")
         if not slack.isdigit():
             raise DataError(f"{path}:{n}: day_slack {slack!r} is not a whole number of days")
         if roles not in {"directed", "mutual"}:
             raise DataError(f"{path}:{n}: roles {roles!r} is neither 'directed' nor 'mutual'")
-        out[type_] = Family(family, int(slack), roles == "mutual")
+        if place not in {"veto", "loose"}:
+            raise DataError(f"{path}:{n}: place {place!r} is neither 'veto' nor 'loose'")
+        out[type_] = Family(family, int(slack), roles == "mutual", place == "veto")
     missing = [t for t in PLOVER_TYPES if t not in out]
     if missing:
         raise DataError(f"{path}: no family for {', '.join(missing)}")
@@ -420,7 +423,10 @@ def compare(a: Mention, b: Mention) -> Comparison:
         if a.mode and a.mode == b.mode:
             parts["mode"] = SAME_MODE
             reasons.append("mode")
-    aspects = [("date", _compare_dates(a, b)), ("place", _compare_places(a, b))]
+    place = _compare_places(a, b)
+    if place[0] is not None and not a.family.place_vetoes:
+        place = (None, 0.0, None)  # a statement's place is what it is about, or where it was made
+    aspects = [("date", _compare_dates(a, b)), ("place", place)]
     if a.family.mutual:
         aspects.append(("participants", _compare_participants(a, b)))
     else:

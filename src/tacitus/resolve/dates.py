@@ -1867,10 +1867,42 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
         return (2, 0) if host.i == trigger.i or (verb is not None and host.i == verb.i) else None
     if verb is None:
         return None
+    if t.dep_ == "acl" and t.tag_ == "VBG" and _temporal_phrase(mention) and _argument_of(t.head, verb):
+        # "struck a column of fighters heading north on Monday": what the participle describes is going on
+        # when the act hits it
+        return (3, 0)
     t = _reattach(t, mention.span)
     see_through = t.dep_ == "xcomp" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
     verbs = [t, *_clause_verbs_above(t)] if see_through else [t]
     return (1, 0) if any(v.i == verb.i for v in verbs) else None
+
+
+def _relative_antecedent(verb: Token | None) -> Token | None:
+    """The event noun a relative clause describes, seen through the reporting verbs over the act ("an
+    attack that witnesses say killed 20" → "attack")."""
+    t = verb
+    for _ in range(3):
+        if t is None:
+            return None
+        if t.dep_ == "relcl":
+            return t.head if t.head.pos_ == "NOUN" else None
+        if t.dep_ != "ccomp":
+            return None
+        t = t.head
+    return None
+
+
+def _argument_of(noun: Token, verb: Token) -> bool:
+    """Whether a noun lies in an argument of `verb`, through nouns and prepositions only ("a column of
+    fighters" of "struck")."""
+    t = noun
+    for _ in range(6):
+        if t.i == verb.i:
+            return True
+        if t.head.i == t.i or _is_clause_verb(t):
+            return False
+        t = t.head
+    return False
 
 
 _TEMPORAL_PREPS = frozenset("on in at during before after since until till by over from".split())
@@ -2161,9 +2193,16 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
         level, steps = _attachment(m, trigger, verb) or (3, 0)
         ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window))
     if ranked:
-        return min(ranked, key=lambda r: r[:4])[4]
+        best = min(ranked, key=lambda r: r[:4])
+        return _on_or_before(best[4]) if best[0] >= 1 and _reacted_to(trigger, verb) else best[4]
     if unresolved:
         return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
+    if (antecedent := _relative_antecedent(verb)) is not None:
+        # "a bombardment this week that killed 20": the relative clause's act is its antecedent's
+        own = [m for m in sentence if (_attachment(m, antecedent, None) or (9, 0))[0] == 0]
+        dated = [w for w, _ in _windows(own, sentence, published, tense)]
+        if dated:
+            return min(dated, key=_width)
     shifted = _sequence_shift(trigger, verb, sentence)
     if shifted is not None:
         return shifted
@@ -2171,8 +2210,43 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
     governing = _nearest_governing([m for m in sentence if m.ref.start not in attached_ids], verb, published,
                                    tense)
     if governing:
-        return min(governing, key=_width)
+        window = min(governing, key=_width)
+        return _on_or_before(window) if _reacted_to(trigger, verb) else window
     return _fallback(published)
+
+
+# An act named as what a later act answers ("protesting against the massacre", "after a weekend assault",
+# "denounced the killing", "an inquiry into the shelling") happened before it: the reaction's own date
+# bounds it from above only. Prepositions and verbs that make their object such an earlier act:
+_REACTION_PREPS = frozenset("after following over against into about since".split())
+_REACTION_VERBS = frozenset(
+    "denounce condemn protest deplore decry mourn investigate probe avenge blame commemorate".split())
+_EARLIER_DAYS = 6  # the reaction's date and the week before it
+
+
+def _reacted_to(trigger: Token, verb: Token | None) -> bool:
+    """Whether an event noun is the earlier act its governing clause reacts to."""
+    if trigger.pos_ not in ("NOUN", "PROPN") or verb is None or trigger.i == verb.i:
+        return False
+    t = trigger
+    for _ in range(len(trigger.doc)):
+        head = t.head
+        if head.i == t.i or _is_clause_verb(head) and head.i != verb.i:
+            return False
+        if t.dep_ == "pobj" and head.lower_ in _REACTION_PREPS:
+            return True
+        if head.i == verb.i:
+            return t.dep_ == "dobj" and verb.lemma_.lower() in _REACTION_VERBS
+        t = head
+    return False
+
+
+def _on_or_before(window: DateWindow) -> DateWindow:
+    """The days up to a reaction dated by `window` (a day or a week): the act it answers came first."""
+    if window.precision not in ("day", "week") or window.start is None:
+        return window
+    start = date.fromisoformat(window.start) - timedelta(days=_EARLIER_DAYS)
+    return DateWindow(text=window.text, start=start.isoformat(), end=window.end, precision="week")
 
 
 # Wire copy reports the news of the last days: a date this close before publication is the story's present

@@ -644,12 +644,30 @@ def _embedded(span: Span, label: str, gazetteer: Gazetteer, whole: bool = False)
     return None
 
 
+def _located_in_name(span: Span, label: str, gazetteer: Gazetteer) -> _Candidate | None:
+    """The place that ends a name after "in" or "at" ("U.N. peacekeepers in Lebanon", "the U.S. Embassy in
+    Kabul"): where the organisation is, a literal place (the registry names such forces as one entity)."""
+    doc = span.doc
+    for tok in span[1:-1]:
+        if tok.lower_ not in ("in", "at"):
+            continue
+        sub = doc[tok.i + 1:span.end]
+        if not all(_name_token(t) for t in sub) or not sub[0].is_title or len(sub) > _EMBEDDED_TOKENS:
+            continue
+        entries = [e for e in gazetteer.lookup(sub.text) if _embeddable(e, sub.text, gazetteer)]
+        if entries:
+            cand = _Candidate(sub, label, entries, normalize_name(sub.text), use=LITERAL)
+            cand.introduced = cand.locative = True
+            return cand
+    return None
+
+
 def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False) -> _Candidate | None:
     strong = label in STRONG_LABELS
     entries, found, text, admin_word = _lookup(span, gazetteer, strong, fold_case)
     if not entries:
         if len(span) > 1 and label in _EMBEDDING_LABELS:
-            return _embedded(span, label, gazetteer)
+            return _embedded(span, label, gazetteer) or _located_in_name(span, label, gazetteer)
         if len(span) > 2 and label == "PERSON":
             # The model often takes "New Brunswick RCMP" for a person: only a state or province named
             # in more than one word is believed there (a one-word country is too often a first name).
