@@ -580,6 +580,14 @@ def _reporting_verb(sent: Span, lex: Lexicon) -> tuple[Token, Token] | None:
     return None
 
 
+def _negated_itself(verb: Token, negation: set[str]) -> bool:
+    """Two negations cancel: "the failure to prevent a massacre", "did not stop the attack" report the
+    act as done."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    return verb.dep_ in {"xcomp", "acl"} and verb.head.lemma_.lower() in negation | {"failure"}
+
+
 def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
     """Status from the trigger's own clause outward: negation, then the verbs governing it."""
     anchor, trigger = cand.anchor, cand.trigger
@@ -619,7 +627,8 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
                 cand.status = "planned"
                 return
             if key in negation:
-                cand.status = "negated"
+                if not _negated_itself(anchor, negation):
+                    cand.status = "negated"
                 return
     aux = _aux_lemmas(anchor)
     if aux & {"will", "shall", "'ll", "wo"}:

@@ -500,21 +500,24 @@ class ActorResolver:
         """"The army said it had sent reinforcements": a pronoun subject of a reported clause
         is the reporter."""
         token = span.root
-        if token.dep_ not in {"nsubj", "nsubjpass"} or token.lower_ not in {"it", "he", "she", "they"}:
+        # "X said its men had carried out the raid": the owner of the reported clause's subject, too.
+        subject = token.head if token.dep_ == "poss" and token.lower_ in {"its", "their"} else token
+        if subject.dep_ not in {"nsubj", "nsubjpass"} or (
+                subject is token and token.lower_ not in {"it", "he", "she", "they"}):
             return None
-        clause = token.head
+        clause = subject.head
         if clause.dep_ != "ccomp" or clause.head.i == clause.i:
             return None
         finite = next((c for c in clause.children if c.dep_ in {"aux", "auxpass"}), clause)
         if finite.tag_ == "VB" or finite.lower_ == "be":
             return None  # "demanded that they be handed over": a mandate's subject is someone else
         speaker = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
-        if speaker is None or speaker.i == token.i or speaker.lower_ in _ANAPHORS or speaker.i > token.i:
+        if speaker is None or speaker.i == subject.i or speaker.lower_ in _ANAPHORS or speaker.i > token.i:
             # "They stormed the prison, the government said": a pronoun before its reporter
             # refers back, not forward.
             return None
         plural = speaker.tag_ in {"NNS", "NNPS"}
-        if (token.lower_ == "they") != plural and token.lower_ != "they":
+        if token.lower_ in {"it", "its", "he", "she"} and plural:
             return None
         # The reporter is named in this very sentence: the role points at that name, so the
         # evidence shows who acts, not "he".

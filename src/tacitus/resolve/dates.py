@@ -1885,7 +1885,11 @@ def _relative_antecedent(verb: Token | None) -> Token | None:
         if t is None:
             return None
         if t.dep_ == "relcl":
-            return t.head if t.head.pos_ == "NOUN" else None
+            noun = t.head
+            # "an attack on a camp in which gunmen killed 18": the act is the attack's
+            if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
+                return noun.head.head
+            return noun if noun.pos_ == "NOUN" else None
         if t.dep_ != "ccomp":
             return None
         t = t.head
@@ -2205,7 +2209,7 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
             return min(dated, key=_width)
     shifted = _sequence_shift(trigger, verb, sentence)
     if shifted is not None:
-        return shifted
+        return _on_or_before(shifted) if _reacted_to(trigger, verb) else shifted
     attached_ids = {m.ref.start for m in attached}
     governing = _nearest_governing([m for m in sentence if m.ref.start not in attached_ids], verb, published,
                                    tense)
