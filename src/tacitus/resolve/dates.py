@@ -1877,23 +1877,30 @@ def _attachment(mention: TimeMention, trigger: Token, verb: Token | None) -> tup
     return (1, 0) if any(v.i == verb.i for v in verbs) else None
 
 
-def _relative_antecedent(verb: Token | None) -> Token | None:
-    """The event noun a relative clause describes, seen through the reporting verbs over the act ("an
-    attack that witnesses say killed 20" → "attack")."""
+def _relative_antecedents(verb: Token | None) -> list[Token]:
+    """The nouns a relative clause describes, nearest first, seen through the reporting verbs over the act
+    ("an attack that witnesses say killed 20" → "attack") and up the noun phrase it hangs in ("an attack
+    on Friday on a camp near Djugu in which gunmen killed 18" → "Djugu", "camp", "attack")."""
     t = verb
     for _ in range(3):
-        if t is None:
-            return None
+        if t is None or t.dep_ not in ("relcl", "ccomp"):
+            return []
         if t.dep_ == "relcl":
-            noun = t.head
-            # "an attack on a camp in which gunmen killed 18": the act is the attack's
-            if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
-                return noun.head.head
-            return noun if noun.pos_ == "NOUN" else None
-        if t.dep_ != "ccomp":
-            return None
+            break
         t = t.head
-    return None
+    else:
+        return []
+    nouns: list[Token] = []
+    node = t.head
+    for _ in range(8):
+        if _is_clause_verb(node):
+            break
+        if node.pos_ in ("NOUN", "PROPN"):
+            nouns.append(node)
+        if node.head.i == node.i:
+            break
+        node = node.head
+    return nouns
 
 
 def _argument_of(noun: Token, verb: Token) -> bool:
@@ -2079,10 +2086,17 @@ def _shifted(anchor: TimeMention, n: float | None, code: str, sign: int, text: s
     return DateWindow(text=text, start=start.isoformat(), end=end.isoformat(), precision=precision)
 
 
-def _anchor_above(token: Token, dated: Sequence[TimeMention], scope: set[int]) -> TimeMention | None:
+# Verbs of saying: their date is when something was told, not when what is told happened.
+_REPORTING_LEMMAS = frozenset("say tell announce report state add claim confirm write".split())
+
+
+def _anchor_above(token: Token, dated: Sequence[TimeMention],
+                  scope: set[int]) -> tuple[TimeMention, bool] | None:
     """The date of the nearest clause above `token` outside `scope`; else the last date before it in the
-    sentence, which a relative "two days earlier" counts from."""
+    sentence, which a relative "two days earlier" counts from. The flag says the date was found past an
+    undated act, on the report of it: the act, and what is counted from it, came before that date."""
     t = token
+    act_between = False
     for _ in range(len(token.doc)):
         if t.head.i == t.i:
             break
@@ -2093,9 +2107,18 @@ def _anchor_above(token: Token, dated: Sequence[TimeMention], scope: set[int]) -
                 and v.i == t.i]
         found = _finest(here)
         if found is not None:
-            return found
+            # "said on Tuesday they had killed dozens, a day after X attacked": the day is the report's,
+            # and the act X is counted from has no date of its own
+            return found, act_between and t.lemma_.lower() in _REPORTING_LEMMAS
+        act_between = True
     before = [m for m in dated if m.span.end <= token.i and m.span.start not in scope]
-    return before[-1] if before else None
+    return (before[-1], act_between) if before else None
+
+
+def _counted(anchor: tuple[TimeMention, bool], n: float | None, code: str, sign: int, text: str) -> DateWindow:
+    mention, past_report = anchor
+    window = _shifted(mention, n, code, sign, text)
+    return _on_or_before(window) if past_report else window
 
 
 def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeMention]) -> DateWindow | None:
@@ -2125,7 +2148,7 @@ def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeM
                 continue
             anchor = _anchor_above(host, dated, {t.i for t in host.subtree})
             sign = -1 if lw in ("earlier", "before") else 1
-            return None if anchor is None else _shifted(anchor, n, code, sign, text)
+            return None if anchor is None else _counted(anchor, n, code, sign, text)
         roots = [word]
         if word.dep_ == "mark":
             roots.append(word.head)
@@ -2141,7 +2164,7 @@ def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeM
         sign = -1 if lw == "after" else 1  # the event inside "a day after X" lies before the main clause's
         if verb is not None and verb.i in own_ids:
             anchor = _anchor_above(word, dated, scope)
-            return None if anchor is None else _shifted(anchor, n, code, sign, text)
+            return None if anchor is None else _counted(anchor, n, code, sign, text)
         top = word.head.head if word.dep_ == "mark" else word.head
         main = _governing_verb(top)
         if verb is None or main is None or main.i != verb.i:
@@ -2201,7 +2224,7 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
         return _on_or_before(best[4]) if best[0] >= 1 and _reacted_to(trigger, verb) else best[4]
     if unresolved:
         return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
-    if (antecedent := _relative_antecedent(verb)) is not None:
+    for antecedent in _relative_antecedents(verb):
         # "a bombardment this week that killed 20": the relative clause's act is its antecedent's
         own = [m for m in sentence if (_attachment(m, antecedent, None) or (9, 0))[0] == 0]
         dated = [w for w, _ in _windows(own, sentence, published, tense)]
