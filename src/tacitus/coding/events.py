@@ -493,9 +493,9 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
             source = subject
             target = target or _pobj_for(of, _target_preps(type_))
     if node.dep_ == "dobj" and node.head.i == verb.i or cand.tokens[0].i == verb.i:
-        if cand.tokens[0].i == verb.i or not _speaks_of(verb, lex):
+        if cand.tokens[0].i == verb.i or not (_speaks_of(verb, lex) or verb.lemma_.lower() in lex.cue("hinder")):
             # "staged a mutiny"; but "welcomed the release", "demanded the withdrawal": who
-            # speaks of an act is not its agent
+            # speaks of an act is not its agent, nor who works against it ("prevented an attack")
             source = source or _subject(verb)
         if target is None:
             # "gave the Ivory Coast 5 million dollars of aid", "sent arms to Pakistan"

@@ -308,6 +308,13 @@ def _lemma(tok: Token) -> str:
     return (tok.lemma_ or tok.lower_).lower()
 
 
+def _listing_noun(prep: Token) -> Token:
+    """The noun a complement or a list hangs from: "village" of "the village of X", "towns" of "towns,
+    including X" and of "towns such as X"."""
+    head = prep.head
+    return head.head if prep.lower_ == "as" and head.lower_ == "such" else head
+
+
 def _governing_prep(span: Span) -> Token | None:
     """The place-introducing preposition (locative or directional) a place hangs from, through "of"
     after a place noun ("in the village of X"), conjuncts and appositions ("in X, Y"), compounds
@@ -320,8 +327,10 @@ def _governing_prep(span: Span) -> Token | None:
         if head.pos_ == "ADP" or tok.dep_ == "pobj":
             if _is_place_prep(head):
                 return head
-            if head.lower_ == "of" and _lemma(head.head) in PLACE_NOUNS and head.head != head:
-                tok = head.head
+            # "in the village of X"; "in several towns, including X" and "cities such as X" list places
+            if head.lower_ in ("of", "including", "like", "as") and _lemma(_listing_noun(head)) in PLACE_NOUNS \
+                    and _listing_noun(head) != head:
+                tok = _listing_noun(head)
                 continue
             break
         if tok.dep_ in ("conj", "appos", "compound", "poss", "npadvmod", "nmod", "amod") or (
