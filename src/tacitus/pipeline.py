@@ -39,6 +39,7 @@ from .resolve.dates import (
     event_date,
     find_times,
     narrative_date,
+    sequenced,
     told_in_past,
 )
 from .resolve.gazetteer import Gazetteer
@@ -312,6 +313,8 @@ class Pipeline:
         for event, cand in pairs:
             if event.date is not None and event.date.precision != "document":
                 continue
+            if sequenced(cand.trigger):
+                continue  # "three days after the group bombed a restaurant": not the story's day
             if event.status in ("planned", "hypothetical", "demanded"):
                 told = cand.report_verb or cand.intent_verb or cand.anchor
                 if told is cand.anchor and told.dep_ in ("ccomp", "xcomp") and told.head.i != told.i:

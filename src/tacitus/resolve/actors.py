@@ -461,19 +461,19 @@ class ActorResolver:
                 break
         if country is None:
             for ent in self._ents_in(span):
-                iso = reg.country_names.get(fold(ent.text)) or reg.capitals.get(fold(ent.text))
+                iso = _country_name(reg, ent.text) or reg.capitals.get(fold(ent.text))
                 if iso:
                     country = iso
                     break
         if country is None:
-            iso = reg.country_names.get(fold(span.text))
+            iso = _country_name(reg, span.text)
             if iso:
                 country = iso
         # "Russia's top diplomat": a possessive country.
         if country is None:
             for t in words:
                 if t.dep_ == "poss":
-                    iso = reg.country_names.get(fold(t.text))
+                    iso = _country_name(reg, t.text)
                     if iso:
                         country = iso
         return sector, country, kind
@@ -568,3 +568,8 @@ def document_actors(resolver: ActorResolver, doc: Doc) -> list[ActorRef]:
 def _is_agentive(ent: Span) -> bool:
     """A place name used as an actor: subject or object of a verb, or a possessor."""
     return ent.root.dep_ in {"nsubj", "nsubjpass", "dobj", "poss", "agent", "conj"}
+
+
+def _country_name(reg: ActorRegistry, text: str) -> str | None:
+    """The country a name names; English writes country names with a capital, so "a car" is no "CAR"."""
+    return reg.country_names.get(fold(text)) if any(c.isupper() for c in text) else None

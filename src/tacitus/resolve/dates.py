@@ -2251,6 +2251,26 @@ _REACTION_VERBS = frozenset(
 _EARLIER_DAYS = 6  # the reaction's date and the week before it
 
 
+_SEQUENCE_WORDS = frozenset({"after", "before", "following"})
+_COUNT_UNITS = frozenset({"hour", "day", "week", "month", "year"})
+
+
+def sequenced(trigger: Token) -> bool:
+    """Whether an act is told as a counted time before or after another ("three days after the group
+    bombed a restaurant"): it does not share the date of the act it is counted from."""
+    t = trigger
+    for _ in range(4):
+        word = next((c for c in t.children if c.dep_ == "mark" and c.lower_ in _SEQUENCE_WORDS), None)
+        if word is None and t.dep_ in ("pcomp", "pobj") and t.head.lower_ in _SEQUENCE_WORDS:
+            word = t.head
+        if word is not None:
+            return word.i > 0 and word.doc[word.i - 1].lemma_.lower() in _COUNT_UNITS
+        if t.head.i == t.i or (t.i != trigger.i and _is_clause_verb(t)):
+            return False
+        t = t.head
+    return False
+
+
 def _reacted_to(trigger: Token, verb: Token | None) -> bool:
     """Whether an event noun is the earlier act its governing clause reacts to."""
     if trigger.pos_ not in ("NOUN", "PROPN") or verb is None or trigger.i == verb.i:
