@@ -49,6 +49,7 @@ SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "parataxis"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
+_LOCATIVE_PREPS = frozenset({"in", "at", "near", "outside", "inside", "around"})
 QUOTE_CHARS = '"“”'
 
 
@@ -250,7 +251,12 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
     for child in verb.children:
         if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                return verb.head
+                antecedent = verb.head
+                if antecedent.dep_ == "pobj" and antecedent.head.lower_ in _LOCATIVE_PREPS:
+                    # "a bombing of a restaurant in Mogadishu, which killed 12": the relative clause hangs
+                    # on the place, but what did it is the act before it, not the place
+                    return None
+                return antecedent
             return child
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None  # passive without "by": the agent is unknown
