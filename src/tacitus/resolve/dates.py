@@ -2208,7 +2208,7 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
     if not sentence:
         return _fallback(published)
     tense = clause_tense(trigger)
-    ranked: list[tuple[int, int, int, int, DateWindow]] = []
+    ranked: list[tuple[int, int, int, int, DateWindow, TimeMention]] = []
     unresolved = False
     attached: list[TimeMention] = []
     for m in sentence:
@@ -2218,10 +2218,12 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
             unresolved = unresolved or (m.anchor == "relative" and m.ref.start_date is None)
     for window, m in _windows(attached, sentence, published, tense):
         level, steps = _attachment(m, trigger, verb) or (3, 0)
-        ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window))
+        ranked.append((level, steps, _width(window), abs(m.span.root.i - trigger.i), window, m))
     if ranked:
         best = min(ranked, key=lambda r: r[:4])
-        return _on_or_before(best[4]) if best[0] >= 1 and _reacted_to(trigger, verb) else best[4]
+        # "said on Monday they had arrested": the parser hangs the report's date on the act
+        reported = verb is not None and _pluperfect(verb) and _reattach(verb, best[5].span).i != verb.i
+        return _on_or_before(best[4]) if best[0] >= 1 and (_reacted_to(trigger, verb) or reported) else best[4]
     if unresolved:
         return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
     for antecedent in _relative_antecedents(verb):
@@ -2238,7 +2240,7 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
                                    tense)
     if governing:
         window = min(governing, key=_width)
-        return _on_or_before(window) if _reacted_to(trigger, verb) else window
+        return _on_or_before(window) if _reacted_to(trigger, verb) or _pluperfect(verb) else window
     return _fallback(published)
 
 
@@ -2269,6 +2271,13 @@ def sequenced(trigger: Token) -> bool:
             return False
         t = t.head
     return False
+
+
+def _pluperfect(verb: Token | None) -> bool:
+    """"said on Monday they had arrested four men": an act in the past perfect came before the clause
+    that dates it."""
+    return verb is not None and verb.tag_ == "VBN" and any(
+        c.dep_ == "aux" and c.lower_ in ("had", "'d") for c in verb.children)
 
 
 def _reacted_to(trigger: Token, verb: Token | None) -> bool:
