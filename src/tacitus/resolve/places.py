@@ -1233,6 +1233,16 @@ def _steps_to(tok: Token, targets: Sequence[Token], trigger: Token) -> int | Non
     return steps
 
 
+def _within(inner: PlaceRef, outer: PlaceRef) -> bool:
+    """Whether `inner` is a finer place inside `outer` (a town in its country or its admin1 unit)."""
+    if not inner.country or inner.country != outer.country:
+        return False
+    if outer.precision == "country":
+        return inner.precision in ("admin1", "admin2", "point")
+    return outer.precision == "admin1" and inner.precision in ("admin2", "point") and bool(
+        inner.admin1) and inner.admin1 == outer.admin1
+
+
 def event_place(trigger: Token, mentions: Sequence[PlaceMention]) -> PlaceMention | None:
     """The place where the event of `trigger` happened: a locative place in the trigger's own clause,
     else one inside the trigger's noun phrase, else None (the caller falls back)."""
@@ -1250,7 +1260,14 @@ def event_place(trigger: Token, mentions: Sequence[PlaceMention]) -> PlaceMentio
         hits = [(m, s) for m in local if m.span.root != trigger
                 and (s := _steps_to(m.span.root, targets, trigger)) is not None]
         if hits:
-            return min(hits, key=lambda h: rank(*h))[0]
+            best = min(hits, key=lambda h: rank(*h))[0]
+            # "a road east of Tyre in southern Lebanon": a place inside the one the clause names is where
+            # (not one that describes the actor: "rebels based in Goma attacked villages in Congo")
+            actor = {t.i for v in targets for c in v.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree}
+            inside = [(m, s) for m in mentions if sent.start <= m.span.start < sent.end and m.span.root != trigger
+                      and m.span.root.i not in actor and _within(m.ref, best.ref)
+                      and (s := _steps_to(m.span.root, targets, trigger)) is not None]
+            return min(inside, key=lambda h: rank(*h))[0] if inside else best
     if trigger.pos_ in ("NOUN", "PROPN"):
         left, right = trigger.left_edge.i, trigger.right_edge.i
         inside = [m for m in local if left <= m.span.start and m.span.end - 1 <= right]
