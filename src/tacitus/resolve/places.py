@@ -312,7 +312,14 @@ def _listing_noun(prep: Token) -> Token:
     """The noun a complement or a list hangs from: "village" of "the village of X", "towns" of "towns,
     including X" and of "towns such as X"."""
     head = prep.head
-    return head.head if prep.lower_ == "as" and head.lower_ == "such" else head
+    if prep.lower_ == "as" and head.lower_ == "such":
+        return head.head
+    if prep.lower_ == "including" and head.pos_ in ("VERB", "AUX"):
+        # "broke out in several towns on Monday, including X": the list the clause named
+        listed = [g for c in head.children if c.dep_ == "prep" for g in c.children
+                  if g.dep_ == "pobj" and _lemma(g) in PLACE_NOUNS]
+        return listed[0] if listed else head
+    return head
 
 
 def _governing_prep(span: Span) -> Token | None:
