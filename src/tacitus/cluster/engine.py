@@ -124,7 +124,46 @@ def cluster_component(component: Sequence[Mention]) -> list[Cluster]:
         else:
             clusters[best[1]].members.append(m)
             clusters[best[1]].scores[m.id] = best[0]
-    return clusters
+    return _merge_split_events(clusters)
+
+
+def _merge_split_events(clusters: list[Cluster]) -> list[Cluster]:
+    """Join two clusters that one event was split into by the order mentions came in (a precise report
+    founded its own cluster before the vague one that links it to the other arrived): no member of either
+    vetoes the other, one pair across is linked on its own, and together they reach `LINK_SCORE`. The
+    best-supported pair is joined first, until none is left; only pairs with the joined cluster are
+    scored again."""
+
+    def support(a: Cluster, b: Cluster) -> float | None:
+        comparisons = [compare(x, y) for x in a.members for y in b.members]
+        if any(c.veto is not None for c in comparisons) or not any(c.linked for c in comparisons):
+            return None
+        score = profile_score(comparisons)
+        return score if score >= LINK_SCORE else None
+
+    live = list(clusters)
+    scores: dict[tuple[int, int], float] = {}
+    for x in range(len(live)):
+        for y in range(x + 1, len(live)):
+            if (score := support(live[x], live[y])) is not None:
+                scores[(x, y)] = score
+    alive = set(range(len(live)))
+    while scores:
+        # the best-supported pair; ties to the earliest clusters, so the result depends on nothing else
+        (x, y), score = max(scores.items(), key=lambda item: (item[1], -item[0][0], -item[0][1]))
+        keep, gone = live[x], live[y]
+        keep.members.extend(gone.members)
+        keep.members.sort(key=_processing_order)
+        keep.scores.update(gone.scores)
+        for m in gone.members:
+            keep.scores.setdefault(m.id, score)
+        alive.discard(y)
+        scores = {pair: s for pair, s in scores.items() if y not in pair and x not in pair}
+        for other in alive - {x}:
+            pair = (min(x, other), max(x, other))
+            if (s := support(live[pair[0]], live[pair[1]])) is not None:
+                scores[pair] = s
+    return [live[k] for k in sorted(alive)]
 
 
 def group_mentions(mentions: Sequence[Mention]) -> list[Cluster]:
