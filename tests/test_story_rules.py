@@ -1,0 +1,142 @@
+"""Where, when and by whom, through the whole pipeline: sentences written for these tests → the place,
+date window, status and participants of the event they describe.
+
+Each test states one rule that keeps reports of one real-world event alike across articles (so that
+they cluster) without tuning to any article: the place of a report is not the place of what it tells,
+an act something answers came before it, a count from an act known only by its report reaches back
+from the report, two negations cancel, a dateline is no participant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tacitus.models import Article, DocumentResult, EventMention
+from tacitus.pipeline import Pipeline
+
+PUBLISHED = date(2025, 4, 9)  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline.load()
+
+
+def run(pipeline: Pipeline, text: str) -> DocumentResult:
+    article = Article(text=text, source="test", title=None, published=PUBLISHED)
+    return pipeline.process(article, pipeline.nlp(text))
+
+
+def event(pipeline: Pipeline, text: str, trigger: str) -> EventMention:
+    found = [e for e in run(pipeline, text).events if trigger in e.evidence.trigger]
+    assert len(found) == 1, [(e.type, e.evidence.trigger) for e in run(pipeline, text).events]
+    return found[0]
+
+
+# -- where ----------------------------------------------------------------------------------------
+
+
+def test_the_place_a_report_was_made_is_not_where_the_act_happened(pipeline: Pipeline) -> None:
+    shelled = event(pipeline, "Two Kenyan soldiers serving with the African Union force were hurt on Monday when "
+                              "militants shelled their base, the army said in Nairobi.", "shelled")
+    assert shelled.location is None or shelled.location.name != "Nairobi"
+
+
+def test_a_town_inside_the_country_the_clause_names_is_the_place(pipeline: Pipeline) -> None:
+    hit = event(pipeline, "An Israeli drone hit a motorbike on a road south of Tyre in southern Lebanon on Monday.",
+                "hit")
+    assert hit.location is not None and hit.location.name == "Tyre"
+    # …but not a town that only says where the actor is based
+    attacked = event(pipeline, "Rebels based in Goma attacked villages in Congo.", "attacked")
+    assert attacked.location is not None and attacked.location.precision == "country"
+
+
+def test_towns_listed_after_including_are_places(pipeline: Pipeline) -> None:
+    text = ("Rallies were also held in other towns of eastern Congo on Friday, including Bunia in the neighbouring "
+            "province of Ituri.")
+    places = {p.name for p in run(pipeline, text).places}
+    assert "Bunia" in places
+
+
+# -- when -----------------------------------------------------------------------------------------
+
+
+def test_an_act_a_protest_answers_came_on_or_before_the_protest(pipeline: Pipeline) -> None:
+    killing = event(pipeline, "Hundreds of students protested on Monday against the killing of three farmers "
+                              "near Beni.", "killing")
+    assert killing.date is not None and killing.date.end == "2025-04-07" and killing.date.precision == "week"
+    assert killing.date.start is not None and killing.date.start < "2025-04-07"
+
+
+def test_a_participle_on_the_object_dates_the_act(pipeline: Pipeline) -> None:
+    struck = event(pipeline, "Helicopters struck a convoy of fighters heading south of the town on Monday "
+                             "afternoon, the army said in a statement.", "struck")
+    assert struck.date is not None and struck.date.start == "2025-04-07"
+
+
+def test_a_relative_clause_takes_the_time_of_the_act_it_describes(pipeline: Pipeline) -> None:
+    killed = event(pipeline, "Families fled on Friday after an attack on the village on Tuesday that killed 12 "
+                             "people.", "killed")
+    assert killed.date is not None and killed.date.start == "2025-04-08"
+
+
+def test_a_count_from_an_act_known_only_by_its_report_reaches_back_from_the_report(pipeline: Pipeline) -> None:
+    attacked = event(pipeline, "The army said on Tuesday it had killed dozens of militants in air strikes near "
+                               "Mopti, a day after jihadists attacked a post in the town.", "attacked")
+    assert attacked.date is not None and attacked.date.precision == "week" and attacked.date.end == "2025-04-07"
+    # counted from an act with its own date, the day is exact
+    direct = event(pipeline, "Troops retaliated on Wednesday, two days after rebels attacked a base.", "attacked")
+    assert direct.date is not None and direct.date.start == "2025-04-07" and direct.date.precision == "day"
+
+
+def test_an_act_in_the_past_perfect_came_on_or_before_its_report(pipeline: Pipeline) -> None:
+    arrested = event(pipeline, "Police said on Monday they had arrested four men.", "arrested")
+    assert arrested.date is not None and arrested.date.end == "2025-04-07" and arrested.date.precision == "week"
+    plain = event(pipeline, "Police arrested four men on Monday.", "arrested")
+    assert plain.date is not None and plain.date.precision == "day"
+
+
+def test_an_act_counted_days_before_another_does_not_take_the_storys_day(pipeline: Pipeline) -> None:
+    bombed = event(pipeline, "Gunmen attacked a market in Beni on Tuesday. The group said it was behind the "
+                             "attack, which came three days after it bombed a hotel in Butembo.", "bombed")
+    assert bombed.date is None or bombed.date.start != "2025-04-08"
+
+
+# -- status and participants -----------------------------------------------------------------------
+
+
+def test_two_negations_cancel_and_who_prevents_an_act_is_not_its_actor(pipeline: Pipeline) -> None:
+    failed = event(pipeline, "Residents blamed the police for failing to prevent an attack by gunmen on the "
+                             "market.", "attack")
+    assert failed.status == "asserted"
+    prevented = event(pipeline, "Police prevented an attack by gunmen on the church.", "attack")
+    assert prevented.status == "negated"
+    assert prevented.source is not None and prevented.source.text == "gunmen"
+
+
+def test_a_reporters_possessive_in_its_report_is_the_reporter(pipeline: Pipeline) -> None:
+    # not the group the appositive names it an affiliate of
+    ambush = event(pipeline, "Jama'at Nusrat al-Islam wal-Muslimin (JNIM), the al Qaeda affiliate in the Sahel, "
+                             "said on Sunday that its fighters had carried out the ambush.", "ambush")
+    assert ambush.source is not None and ambush.source.id == "JNIM"
+
+
+def test_a_country_name_needs_its_capital_letter(pipeline: Pipeline) -> None:
+    struck = event(pipeline, "An Israeli drone struck a car near Sidon on Sunday.", "struck")
+    assert struck.target is not None and struck.target.text == "car" and struck.target.country is None
+
+
+def test_a_dateline_is_no_participant(pipeline: Pipeline) -> None:
+    called = event(pipeline, "ACCRA/BEIRUT, April 9 (Gulf of Guinea Post) - Ghana on Wednesday called for an "
+                             "independent investigation into an incident in which two of its soldiers serving "
+                             "with the U.N. force in Lebanon were wounded by Israeli fire.", "called for")
+    assert called.source is not None and called.source.text == "Ghana"
+    assert called.evidence.sentence.startswith("Ghana")
+
+
+def test_the_place_a_relative_clause_hangs_on_did_not_act(pipeline: Pipeline) -> None:
+    killed = event(pipeline, "A car bomb exploded outside a restaurant in Mogadishu, which killed 12 people.",
+                   "killed")
+    assert killed.source is None
