@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..models import content_id
-from .rule import LINK_SCORE, ActorKey, Mention, compare, profile_score
+from .rule import LINK_SCORE, ActorKey, Comparison, Mention, compare, profile_score
 
 T = TypeVar("T")
 
@@ -108,10 +108,12 @@ def cluster_component(component: Sequence[Mention]) -> list[Cluster]:
     """The events inside one component (see the module docstring)."""
     label = min(m.id for m in component)
     clusters: list[Cluster] = []
+    # Every pair is compared once, the later-processed mention first; the last pass reuses them.
+    compared: dict[tuple[str, str], Comparison] = {}
     for m in sorted(component, key=_processing_order):
         best: tuple[float, int] | None = None
         for index, cluster in enumerate(clusters):
-            comparisons = [compare(m, member) for member in cluster.members]
+            comparisons = [compared.setdefault((m.id, member.id), compare(m, member)) for member in cluster.members]
             # Every member must allow it (a vague report joins one event, never two), one must be
             # related to it (so it stays inside its component), and all of them together must say so.
             if any(c.veto is not None for c in comparisons) or not any(c.related for c in comparisons):
@@ -124,46 +126,51 @@ def cluster_component(component: Sequence[Mention]) -> list[Cluster]:
         else:
             clusters[best[1]].members.append(m)
             clusters[best[1]].scores[m.id] = best[0]
-    return _merge_split_events(clusters)
+    return _merge_split_events(clusters, compared)
 
 
-def _merge_split_events(clusters: list[Cluster]) -> list[Cluster]:
+def _merge_split_events(clusters: list[Cluster], compared: Mapping[tuple[str, str], Comparison]) -> list[Cluster]:
     """Join two clusters that one event was split into by the order mentions came in (a precise report
     founded its own cluster before the vague one that links it to the other arrived): no member of either
     vetoes the other, one pair across is linked on its own, and together they reach `LINK_SCORE`. The
-    best-supported pair is joined first, until none is left; only pairs with the joined cluster are
-    scored again."""
+    best-supported pair is joined first, until none is left. Only clusters a linked pair joins are
+    candidates, and only those with the joined cluster are scored again."""
+    owner = {m.id: k for k, cluster in enumerate(clusters) for m in cluster.members}
+    linked = [pair for pair, c in compared.items() if c.linked]
 
     def support(a: Cluster, b: Cluster) -> float | None:
-        comparisons = [compare(x, y) for x in a.members for y in b.members]
-        if any(c.veto is not None for c in comparisons) or not any(c.linked for c in comparisons):
+        comparisons = [compared.get((x.id, y.id)) or compared[(y.id, x.id)] for x in a.members for y in b.members]
+        if any(c.veto is not None for c in comparisons):
             return None
         score = profile_score(comparisons)
         return score if score >= LINK_SCORE else None
 
-    live = list(clusters)
-    scores: dict[tuple[int, int], float] = {}
-    for x in range(len(live)):
-        for y in range(x + 1, len(live)):
-            if (score := support(live[x], live[y])) is not None:
-                scores[(x, y)] = score
-    alive = set(range(len(live)))
+    def candidates(involving: int | None = None) -> set[tuple[int, int]]:
+        out = set()
+        for a, b in linked:
+            x, y = owner[a], owner[b]
+            if x != y and (involving is None or involving in (x, y)):
+                out.add((min(x, y), max(x, y)))
+        return out
+
+    scores = {pair: s for pair in candidates() if (s := support(clusters[pair[0]], clusters[pair[1]])) is not None}
+    alive = set(range(len(clusters)))
     while scores:
         # the best-supported pair; ties to the earliest clusters, so the result depends on nothing else
         (x, y), score = max(scores.items(), key=lambda item: (item[1], -item[0][0], -item[0][1]))
-        keep, gone = live[x], live[y]
+        keep, gone = clusters[x], clusters[y]
         keep.members.extend(gone.members)
         keep.members.sort(key=_processing_order)
         keep.scores.update(gone.scores)
         for m in gone.members:
             keep.scores.setdefault(m.id, score)
+            owner[m.id] = x
         alive.discard(y)
         scores = {pair: s for pair, s in scores.items() if y not in pair and x not in pair}
-        for other in alive - {x}:
-            pair = (min(x, other), max(x, other))
-            if (s := support(live[pair[0]], live[pair[1]])) is not None:
+        for pair in candidates(x):
+            if (s := support(clusters[pair[0]], clusters[pair[1]])) is not None:
                 scores[pair] = s
-    return [live[k] for k in sorted(alive)]
+    return [clusters[k] for k in sorted(alive)]
 
 
 def group_mentions(mentions: Sequence[Mention]) -> list[Cluster]:

@@ -15,7 +15,7 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -245,7 +245,7 @@ class Mention:
     lead_towns: tuple[PlaceKey, ...] = ()
     words: frozenset[str] = frozenset()  # telling words of the evidence sentence
 
-    @property
+    @cached_property  # read for every pair compared
     def family(self) -> Family:
         # A type the ontology does not know (a store written by other tools) is a family of its own.
         return families().get(self.type) or Family(self.type, 0, False)
@@ -258,6 +258,10 @@ class Mention:
         """The days the event may have happened on: the dated days and the family's slack before them
         (reports date an act by the day it was reported, claimed or counted, never earlier); the days
         before publication for a publication-day date; unbounded when nothing dates it."""
+        return self._window
+
+    @cached_property  # read for every pair compared
+    def _window(self) -> tuple[datetime.date, datetime.date]:
         start, end = self.date_start, self.date_end or self.date_start
         if self.date_precision == "document" or start is None:
             anchor = end or self.published
