@@ -60,6 +60,13 @@ def test_towns_listed_after_including_are_places(pipeline: Pipeline) -> None:
     assert "Bunia" in places
 
 
+def test_a_small_town_abroad_is_no_namesake_in_a_story_about_another_country(pipeline: Pipeline) -> None:
+    # Kani is also a town of Japan; the story names only Myanmar.
+    bombed = event(pipeline, "Military jets bombed a school in Kani in Myanmar's Sagaing region on Thursday, "
+                             "killing 11 pupils.", "bombed")
+    assert bombed.location is not None and bombed.location.country == "MMR"
+
+
 # -- when -----------------------------------------------------------------------------------------
 
 

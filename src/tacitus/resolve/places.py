@@ -120,6 +120,7 @@ _ADMIN_FOCUS_BONUS = 10.0
 # weak tag or a LOC/FAC tag ("in the North" is Cameroon's North region only in a Cameroon story);
 # a town whose name no other country uses, at least the second size.
 _NOTABLE_POPULATION = 100_000
+_WORLD_CITY_POPULATION = 1_000_000  # a city known by name everywhere
 _UNAMBIGUOUS_POPULATION = 10_000
 # A town this many times bigger than every namesake abroad points to its country like a country name does.
 _DOMINANT_SHARE = 10
@@ -900,10 +901,10 @@ class _Focus:
         out.named.update(resolved)
         return out
 
-    def leader(self) -> str | None:
+    def leader(self, text_only: bool = False) -> str | None:
         """The country the article is clearly about: the one its text names most, half again as often as the
-        next (a caller's hint of several countries would tie them)."""
-        ranked = (self.named or self.counts).most_common(2)
+        next (a caller's hint of several countries would tie them); with `text_only`, a hint never decides."""
+        ranked = (self.named if text_only else self.named or self.counts).most_common(2)
         if not ranked or ranked[0][1] <= 0 or (len(ranked) > 1 and ranked[0][1] < 1.5 * ranked[1][1]):
             return None
         return ranked[0][0]
@@ -964,6 +965,12 @@ def _plausible(e: GeoEntry, cand: _Candidate, focus: _Focus, gazetteer: Gazettee
         # A town standing in for a unit the index lacks ("the Timbuktu region"): only in the article's
         # countries, never a namesake abroad ("the Amur Region" is no Indian town).
         return focus.share(e.country, cand.signals) > 0
+    if e.feature == "city" and not gazetteer.is_capital(e) and e.population < _WORLD_CITY_POPULATION \
+            and e.country is not None and focus.named[e.country] <= 0 and (leader := focus.leader(True)) is not None \
+            and leader != e.country:
+        # "Kani" in a story about Myanmar is no town of Japan: a town abroad, in a country the article
+        # never names, is not believed in a story clearly about another country (world cities are)
+        return False
     if e.feature in ("country", "region") or cand.label == "GPE":
         return True
     own = _own_name(e, cand)
