@@ -9,7 +9,9 @@ small model gets wrong on exactly the names we care about: it tags "Mali" PERSON
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 import spacy
 from spacy.language import Language
@@ -102,17 +104,38 @@ def _make_names(nlp: Language, name: str) -> _NamesComponent:
     return _NamesComponent()
 
 
+# The first token of every sentence, per document, read once: every stage asks for the sentence of
+# many tokens, and spaCy's `Token.sent` walks every sentence of the document (quadratic over an
+# article). Plain integers only, so the cache holds no reference to its document and goes with it.
+_SENTENCE_STARTS: WeakKeyDictionary[Doc, list[int]] = WeakKeyDictionary()
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """The index of the first token of each sentence of `doc`, in order (0 first)."""
+    starts = _SENTENCE_STARTS.get(doc)
+    if starts is None:
+        starts = [0, *(tok.i for tok in doc if tok.i and tok.is_sent_start)]
+        _SENTENCE_STARTS[doc] = starts
+    return starts
+
+
+def sentence_bounds(doc: Doc, i: int) -> tuple[int, int]:
+    """(start, end) token indices of the sentence holding token `i`."""
+    starts = sentence_starts(doc)
+    k = bisect_right(starts, i)
+    return starts[k - 1], starts[k] if k < len(starts) else len(doc)
+
+
 def sentence_of(token: Token) -> Span:
-    """The sentence holding `token`. spaCy's `Token.sent` walks every sentence of the document
-    (quadratic over an article); this walks only the sentence's own tokens."""
-    doc = token.doc
-    start = token.i
-    while start > 0 and not doc[start].is_sent_start:
-        start -= 1
-    end = token.i + 1
-    while end < len(doc) and not doc[end].is_sent_start:
-        end += 1
-    return doc[start:end]
+    """The sentence holding `token`."""
+    start, end = sentence_bounds(token.doc, token.i)
+    # Span() itself: `doc[start:end]` goes through spaCy's Python slice helper, at twice the cost.
+    return Span(token.doc, start, end)
+
+
+def span_text(span: Span) -> str:
+    """`span.text`, cut from the document's text: spaCy joins the span's tokens on each call."""
+    return doc_text(span.doc)[span.start_char:span.end_char] if len(span) else ""
 
 
 def doc_text(doc: Doc) -> str:

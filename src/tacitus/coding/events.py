@@ -122,9 +122,28 @@ def _best(entries: list[TriggerEntry]) -> TriggerEntry:
     return max(entries, key=lambda e: e.prior)
 
 
+# Per noun table (by identity, as `lex.nouns` stays put once loaded): the words that end a multi-word
+# name and those before a hyphen in one, so that most nouns are ruled out before their modifiers
+# and neighbours are read.
+_NOUN_ENDS: dict[int, tuple[dict[str, list[TriggerEntry]], int, frozenset[str], frozenset[str]]] = {}
+
+
+def _noun_ends(nouns: dict[str, list[TriggerEntry]]) -> tuple[frozenset[str], frozenset[str]]:
+    """(what follows a space in a noun name, what precedes a hyphen in one)."""
+    cached = _NOUN_ENDS.get(id(nouns))
+    if cached is None or cached[0] is not nouns or cached[1] != len(nouns):
+        tails = frozenset(k[i + 1:] for k in nouns for i, c in enumerate(k) if c == " ")
+        heads = frozenset(k[:i] for k in nouns for i, c in enumerate(k) if c == "-")
+        cached = _NOUN_ENDS[id(nouns)] = (nouns, len(nouns), tails, heads)
+    return cached[2], cached[3]
+
+
 def _noun_entry(token: Token, lex: Lexicon) -> tuple[TriggerEntry, list[Token]] | None:
     """An event noun, preferring multi-word names ("air strike" over "strike")."""
     lemma = token.lemma_.lower()
+    tails, heads = _noun_ends(lex.nouns)
+    if lemma not in lex.nouns and lemma not in tails and token.lower_ not in heads:
+        return None  # no name ends in it or starts with it: most nouns
     mods = [c for c in token.lefts if c.dep_ in {"compound", "amod", "nmod"}]
     for mod in reversed(mods):
         key = f"{mod.lemma_.lower()} {lemma}"
@@ -570,6 +589,8 @@ def _inside_quote(token: Token, sent: Span) -> bool:
 
 def is_keyword_list(sent: Span) -> bool:
     """Image keyword lines scraped with an article ("Mali, protesters, wave, flags") are not prose."""
+    if doc_text(sent.doc).count(",", sent.start_char, sent.end_char) < 3:
+        return False  # fewer than three commas in its text, so fewer comma tokens: the common case, cheaply
     words = [t for t in sent if not t.is_punct and not t.is_space]
     commas = sum(t.text == "," for t in sent)
     return commas >= 3 and commas >= 0.4 * len(words)

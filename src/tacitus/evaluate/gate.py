@@ -16,10 +16,10 @@ from typing import Any
 
 from ..errors import DataError
 from .articles import evaluate_articles, f1, gold_pairs, total
-from .clusters import evaluate_clusters
-from .geo import evaluate_geo
+from .clusters import ClusterReport, evaluate_clusters
+from .geo import GeoReport, evaluate_geo
 from .sentences import evaluate_petr2, evaluate_plover
-from .time import evaluate_time
+from .time import TimeReport, evaluate_time
 
 FLOORS = Path(str(resources.files("tacitus.evaluate") / "floors.json"))
 # The evaluation sets `measure` runs, each the prefix of its figures' names.
@@ -60,7 +60,8 @@ def measure(data_dir: Path, gold_dir: Path, pipeline: Any) -> dict[str, float]:
     figures["petr2.macro_f1"] = round(petr2.macro_f1, 4)
     if petr2.no_event_ok:
         figures["petr2.no_event_ok"] = _ratio(petr2.no_event_ok)
-    reports = [("geo", evaluate_geo(data_dir, pipeline)), ("time", evaluate_time(data_dir, pipeline))]
+    reports: list[tuple[str, GeoReport | TimeReport | ClusterReport]] = [
+        ("geo", evaluate_geo(data_dir, pipeline)), ("time", evaluate_time(data_dir, pipeline))]
     reports += [(name, evaluate_clusters(gold_dir / folder, pipeline)) for name, folder in CLUSTER_SETS.items()]
     for name, report in reports:
         for key, value in report.figures().items():

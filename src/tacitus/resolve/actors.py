@@ -12,6 +12,7 @@ import csv
 import functools
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -21,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataError
 from ..models import SECTORS, ActorRef, content_id, strip_accents
-from ..nlp import sentence_of
+from ..nlp import doc_text, sentence_of, span_text
 
 
 @functools.lru_cache(maxsize=65536)
@@ -265,7 +266,7 @@ def noun_phrase(token: Token) -> Span:
         end -= 1
     if end - start >= 2 and doc[end - 1].lower_ in {"'s", "’s", "'"}:
         end -= 1
-    return doc[start:end]
+    return Span(doc, start, end)  # not `doc[start:end]`: spaCy's slicing is twice as slow
 
 
 @dataclass
@@ -287,11 +288,18 @@ class ActorResolver:
         self.document_id = document_id
         self._ctx = _Context()
         self._cache: dict[tuple[int, int], ActorRef | None] = {}
+        self._phrases: dict[int, Span] = {}  # noun_phrase by token index
         self._ents: tuple[Span, ...] = tuple(doc.ents)
+        self._ent_starts = [e.start for e in self._ents]  # for bisecting: the entities are in text order
+        self._ent_ends = [e.end for e in self._ents]
         self.learned: dict[str, Learned] = {}
 
     def resolve_token(self, token: Token) -> ActorRef | None:
-        return self.resolve(noun_phrase(token))
+        # The phrase of a token is asked for again by every role of every event that names it.
+        phrase = self._phrases.get(token.i)
+        if phrase is None:
+            phrase = self._phrases[token.i] = noun_phrase(token)
+        return self.resolve(phrase)
 
     def resolve(self, span: Span) -> ActorRef | None:
         key = (span.start, span.end)
@@ -318,8 +326,8 @@ class ActorResolver:
     def _ref(self, span: Span, entry: ActorEntry | None = None, *, name: str | None = None,
              country: str | None = None, sector: str | None = None) -> ActorRef:
         return ActorRef(
-            text=span.text,
-            name=name or (entry.name if entry else span.text),
+            text=span_text(span),
+            name=name or (entry.name if entry else span_text(span)),
             country=country if country is not None else (entry.country if entry else None),
             sector=sector or (entry.sector if entry else None),
             id=entry.id if entry else None,
@@ -343,7 +351,7 @@ class ActorResolver:
             # "The militia attacked …" with nothing named before: the role noun still says who.
 
         # 2. The whole phrase, or the named entity inside it, is in the registry.
-        entry = reg.by_alias(span.text, self.learned) or self._entity_entry(span)
+        entry = reg.by_alias(span_text(span), self.learned) or self._entity_entry(span)
         role_sector, role_country, role_kind = self._role_and_country(span)
         if entry is not None:
             if entry.kind == "country":
@@ -365,16 +373,16 @@ class ActorResolver:
             if name.label_ == "PERSON" and sector is None:
                 sector = self._title_sector(name)
             if country or sector:
-                learned = reg.learn(self.learned, name.text, country, sector, sentence_of(span.root).text,
+                learned = reg.learn(self.learned, span_text(name), country, sector, span_text(sentence_of(span.root)),
                                     self.document_id)
-                return self._ref(span, learned, name=name.text)
-            learned_entry = reg.by_alias(name.text, self.learned)
+                return self._ref(span, learned, name=span_text(name))
+            learned_entry = reg.by_alias(span_text(name), self.learned)
             if learned_entry:
                 return self._ref(span, learned_entry, name=learned_entry.name)
             # A named person or organisation we know nothing more of is still an actor: keyed
             # by its name, so its mentions group, with country and sector unknown.
-            ref = self._ref(span, None, name=name.text)
-            ref.id = "name:" + fold(name.text)
+            ref = self._ref(span, None, name=span_text(name))
+            ref.id = "name:" + fold(span_text(name))
             return ref
 
         # 4. A group noun owned by an actor takes the owner's affiliation ("the
@@ -386,14 +394,14 @@ class ActorResolver:
                 if owner_ref.id and owner_ref.id == owner_ref.country:  # a state: keep the role
                     return self._ref(span, None, name=f"{owner_ref.name} ({role_sector or 'GOV'})",
                                      country=owner_ref.country, sector=role_sector or "GOV")
-                return ActorRef(text=span.text, name=owner_ref.name, country=owner_ref.country,
+                return ActorRef(text=span_text(span), name=owner_ref.name, country=owner_ref.country,
                                 sector=owner_ref.sector, id=owner_ref.id, start=span.start_char,
                                 end=span.end_char)
 
         # 5. Countries by demonym or capital ("Russian forces", "Bamako said").
         if role_country or role_sector:
             country_entry = reg.entries.get(role_country) if role_country else None
-            label = country_entry.name if country_entry else span.text
+            label = country_entry.name if country_entry else span_text(span)
             if role_sector and country_entry:
                 label = f"{country_entry.name} ({role_sector})"
             return self._ref(span, None, name=label, country=role_country,
@@ -403,7 +411,16 @@ class ActorResolver:
     def _ents_in(self, span: Span) -> list[Span]:
         """`span.ents` from the document's entities read once: spaCy rebuilds every entity
         span of the document on each `.ents` access."""
-        return [e for e in self._ents if span.start <= e.start and e.end <= span.end]
+        start, end = span.start, span.end
+        out: list[Span] = []
+        # Entities neither overlap nor come out of order: those inside start at or after the span's
+        # start, and none starting at or after its end can end inside it.
+        for k in range(bisect_left(self._ent_starts, start), len(self._ents)):
+            if self._ent_starts[k] >= end:
+                break
+            if self._ent_ends[k] <= end:
+                out.append(self._ents[k])
+        return out
 
     def _head_names(self, span: Span) -> list[Span]:
         """Names that are the phrase's head or modify it ("U.N. mission", "MINUSMA chief"),
@@ -423,12 +440,13 @@ class ActorResolver:
 
     def _entity_entry(self, span: Span) -> ActorEntry | None:
         for ent in sorted(self._head_names(span), key=len, reverse=True):
-            entry = self.registry.by_alias(ent.text, self.learned)
+            entry = self.registry.by_alias(span_text(ent), self.learned)
             if entry is not None:
                 return entry
-        # A name split by the parser: try the tail words ("President Vladimir Putin").
+        # A name split by the parser: try the tail words ("President Vladimir Putin"), cut from the text.
+        text = doc_text(self.doc)
         for i in range(span.start, span.end - 1):
-            entry = self.registry.by_alias(self.doc[i:span.end].text, self.learned)
+            entry = self.registry.by_alias(text[self.doc[i].idx:span.end_char], self.learned)
             if entry is not None and entry.kind != "country":
                 return entry
         return None
@@ -439,13 +457,15 @@ class ActorResolver:
         reg = self.registry
         sector = kind = country = None
         words = [t for t in span if not t.is_punct]
+        # Read once: every chunk size looks at them again.
+        texts, lemmas = [t.text for t in words], [t.lemma_ for t in words]
         # Longest role phrase first: "foreign minister" before "minister".
         n = len(words)
         for size in range(min(reg._max_role_words, n), 0, -1):
             for i in range(n - size + 1):
                 chunk = words[i:i + size]
-                hit = reg.role(" ".join(t.text for t in chunk)) or (
-                    reg.role(" ".join([*(t.text for t in chunk[:-1]), chunk[-1].lemma_])))
+                hit = reg.role(" ".join(texts[i:i + size])) or (
+                    reg.role(" ".join([*texts[i:i + size - 1], lemmas[i + size - 1]])))
                 if hit and size == 1 and chunk[0].pos_ == "ADJ" and chunk[0].i != span.root.i:
                     hit = None  # "official contact", "military aid": an adjective makes no actor of a thing
                 if hit:
@@ -453,20 +473,21 @@ class ActorResolver:
                     break
             if sector:
                 break
-        for t in words:
-            key = fold(t.text)
+        for text in texts:
+            key = fold(text)
             iso = reg.demonyms.get(key) or reg.capitals.get(key)
             if iso:
                 country = iso
                 break
         if country is None:
             for ent in self._ents_in(span):
-                iso = _country_name(reg, ent.text) or reg.capitals.get(fold(ent.text))
+                name = span_text(ent)
+                iso = _country_name(reg, name) or reg.capitals.get(fold(name))
                 if iso:
                     country = iso
                     break
         if country is None:
-            iso = _country_name(reg, span.text)
+            iso = _country_name(reg, span_text(span))
             if iso:
                 country = iso
         # "Russia's top diplomat": a possessive country.
@@ -544,7 +565,7 @@ class ActorResolver:
                 break
         if prior is None:
             return None
-        return ActorRef(text=span.text, name=prior.name, country=prior.country, sector=prior.sector,
+        return ActorRef(text=span_text(span), name=prior.name, country=prior.country, sector=prior.sector,
                         id=prior.id, start=span.start_char, end=span.end_char)
 
 

@@ -67,6 +67,7 @@ Choices a reader of the output needs to know:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -320,6 +321,212 @@ def _grammar() -> re.Pattern[str]:
     return re.compile(r"(?i)(?<!\w)(?=[\w'’])(?:" + body + ")")
 
 
+# ----- where an expression may start
+# Trying the grammar's twenty alternatives at every word start is most of find_times' time, and
+# all but a few hundred words of an article ("the", "last", month and number words, digits) can
+# open no expression. `_openers` reads, off the compiled grammar itself, which first words can, and
+# for the commonest of them ("the", "a", "in") which second words: the search then tries only those
+# places, and finds exactly what a plain `search` would.
+
+_RUN_CHAR = re.compile(r"[^\W\d_]")  # a letter, as far as \w-based word edges go
+_WORD_START = re.compile(r"(?<!\w)(?=[\w'’])[^\W\d_]*")  # the grammar's own start guard, and the letters after it
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]*)")
+_MAX_OPENER = 40
+
+
+class _Words:
+    """Lower-case letter runs: `exact` ones, and any word that starts with one of `prefixes`."""
+
+    def __init__(self, exact: Iterable[str] = (), prefixes: Iterable[str] = ()) -> None:
+        self.exact = frozenset(exact)
+        self.prefixes = frozenset(prefixes)
+        # A word can go on from a prefix only if it starts with the first letters of one.
+        self._shortest = min(map(len, self.prefixes), default=0)
+        self._stems = frozenset(p[:self._shortest] for p in self.prefixes)
+        self._lengths = sorted({len(p) for p in self.prefixes})
+
+    def __contains__(self, word: object) -> bool:
+        assert isinstance(word, str)
+        return word in self.exact or self.may_go_on(word) and any(word[:n] in self.prefixes for n in self._lengths)
+
+    def may_go_on(self, word: str) -> bool:
+        """Whether `word` starts as some prefix does (a quick test that rules out most words)."""
+        return word[:self._shortest] in self._stems
+
+
+class _Openers:
+    r"""What a match can open with: a first letter run in `first` (followed in the match by no letter:
+    a digit, a hyphen, `(?!\w)`; or by anything, for a prefix), or one in `then`, followed by white
+    space and a second run in `then[run]`."""
+
+    def __init__(self, first: _Words, then: dict[str, _Words]) -> None:
+        self.first = first
+        self.then = then
+
+    def may_open(self, text: str, word: re.Match[str]) -> bool:
+        """Whether a match may start at `word`, the letter run at a word start of `text` ("" for a digit
+        or a quote)."""
+        run = word.group()
+        if not run.isascii():
+            return True  # case-insensitive matching has non-ASCII equivalents ("ſ" for "s"): no shortcut
+        run = run.lower()
+        if run in self.first.exact or self.first.may_go_on(run) and run in self.first:
+            return True
+        after = self.then.get(run)
+        if after is None:
+            return False
+        second = _NEXT_WORD.match(text, word.end())
+        if second is None:
+            return False
+        return not second.group(1).isascii() or second.group(1).lower() in after
+
+
+_ANY = "any"  # an element that may match a letter or anything else
+_LETTERS, _SPACE, _OTHER, _MIXED = "letters", "space", "other", "mixed"
+
+
+def _element(op: Any, av: Any, sre: Any) -> tuple[str, list[str]]:
+    """What one single-character element of a parsed pattern can match: (kind, its letters) — letters
+    only, white space only, other non-letters only, non-letters of both sorts, or `_ANY`."""
+    letters: list[str] = []
+    space = other = False
+    if op is sre.LITERAL:
+        members = [(op, av)]
+    elif av and av[0][0] is sre.NEGATE:
+        if (sre.CATEGORY, sre.CATEGORY_NOT_SPACE) not in av[1:]:
+            return _ANY, []
+        members, space = [], True  # [^\S\n]: white space only
+    else:
+        members = av
+    for kind, value in members:
+        if kind is sre.LITERAL:
+            char = chr(value)
+            if _RUN_CHAR.match(char):
+                if not char.isascii():
+                    return _ANY, []
+                letters.append(char.lower())
+            elif char.isspace():
+                space = True
+            else:
+                other = True
+        elif kind is sre.CATEGORY and value == sre.CATEGORY_DIGIT:
+            other = True
+        elif kind is sre.CATEGORY and value == sre.CATEGORY_SPACE:
+            space = True
+        elif kind is sre.RANGE and not any(_RUN_CHAR.match(chr(c)) for c in range(value[0], value[1] + 1)):
+            space = space or any(chr(c).isspace() for c in range(value[0], value[1] + 1))
+            other = True
+        else:
+            return _ANY, []
+    if letters and (space or other):
+        return _ANY, []  # never in this grammar; read as anything
+    if letters:
+        return _LETTERS, letters
+    return (_MIXED if space and other else _SPACE if space else _OTHER), []
+
+
+@cache
+def _openers() -> _Openers | None:
+    """The words that can open a match of the grammar, read off its parse tree (an element this reading
+    does not know lets any word through); None if any word at all may open one, or the standard library's
+    parser is missing (then every word start is tried)."""
+    try:  # the standard library's own regex parser (private, so a missing one means no shortcut)
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+
+    exact: set[str] = set()  # first runs followed by no letter
+    prefixes: set[str] = set()  # first runs that may go on with anything
+    pairs: set[tuple[str, str]] = set()  # (first run, second run followed by no letter)
+    pair_prefixes: set[tuple[str, str]] = set()  # (first run, second run that may go on with anything)
+    word = [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_WORD)])]
+
+    def stop(first: str, second: str | None, closed: bool) -> None:
+        if second is None:
+            (exact if closed else prefixes).add(first)
+        else:
+            (pairs if closed else pair_prefixes).add((first, second))
+
+    # Every path through the pattern over its first letter run, white space and second run: states of
+    # (elements left, what follows them, first run, second run or None before the white space).
+    tree = list(sre_parse.parse(_grammar().pattern))
+    todo: list[tuple[list[Any], tuple[list[Any], ...], str, str | None]] = [(tree, (), "", None)]
+    while todo:
+        items, then, first, second = todo.pop()
+        if len(first) > _MAX_OPENER or len(second or "") > _MAX_OPENER:
+            stop(first, second, False)
+            continue
+        if not items:
+            if then:
+                todo.append((then[0], then[1:], first, second))
+            else:
+                stop(first, second, False)  # the match may end here, before more letters
+            continue
+        (op, av), rest = items[0], items[1:]
+        if op is sre.BRANCH:
+            todo += [(list(alternative), (rest, *then), first, second) for alternative in av[1]]
+        elif op is sre.SUBPATTERN:
+            todo.append((list(av[3]), (rest, *then), first, second))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, high, body = av
+            if low == 0:
+                todo.append((rest, then, first, second))
+            spaces = len(body) == 1 and body[0][0] in (sre.LITERAL, sre.IN) \
+                and _element(body[0][0], body[0][1], sre)[0] == _SPACE
+            if spaces and (second == "" or second is None and first):
+                # A run of white space after a word: one character of it or many lead to the same state.
+                todo.append((rest, then, first, ""))
+            elif high != 0:
+                again = [] if high == 1 else [(op, (max(low - 1, 0), high if high == sre.MAXREPEAT else high - 1,
+                                                    body))]
+                todo.append((list(body), (again, rest, *then), first, second))
+        elif op is sre.ASSERT_NOT and av[0] == 1 and list(av[1]) == word:
+            stop(first, second, True)  # (?!\w): the letters stop here
+        elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+            todo.append((rest, then, first, second))  # zero width: ignoring it only lets more words through
+        elif op in (sre.LITERAL, sre.IN):
+            kind, letters = _element(op, av, sre)
+            if kind == _LETTERS:
+                todo += [(rest, then, first + letter, None) if second is None else (rest, then, first, second + letter)
+                         for letter in letters]
+            elif kind == _SPACE and (second is None and first or second == ""):
+                todo.append((rest, then, first, ""))  # on to the second word, or more white space before it
+            elif kind == _MIXED and second == "":
+                stop(first, "", False)  # white space or anything after it
+            else:
+                stop(first, second, kind != _ANY)
+        else:
+            stop(first, second, False)
+
+    # A first run that may be followed by white space and anything needs no second look.
+    exact |= {f for f, s in pair_prefixes if not s}
+    if "" in prefixes:
+        return None  # some path opens with anything
+    seconds = {f: _Words({s for g, s in pairs if g == f}, {s for g, s in pair_prefixes if g == f})
+               for f in {f for f, _ in pairs | pair_prefixes} - exact}
+    return _Openers(_Words(exact, prefixes), seconds)
+
+
+def _word_starts(text: str) -> list[int] | None:
+    """The offsets where a match of the grammar may start, in order; None for "anywhere"."""
+    openers = _openers()
+    if openers is None:
+        return None
+    return [m.start() for m in _WORD_START.finditer(text) if openers.may_open(text, m)]
+
+
+def _search(pattern: re.Pattern[str], text: str, pos: int, starts: list[int] | None) -> re.Match[str] | None:
+    """`pattern.search(text, pos)`, trying only the offsets in `starts`."""
+    if starts is None:
+        return pattern.search(text, pos)
+    for i in range(bisect_left(starts, pos), len(starts)):
+        m = pattern.match(text, starts[i])
+        if m is not None:
+            return m
+    return None
+
+
 # --------------------------------------------------------------------------- calendar arithmetic
 
 
@@ -496,16 +703,13 @@ def _infinitive_after(verb: Token, span: Span) -> bool:
 def _in_headline(span: Span) -> bool:
     """The span lies on the document's first line, and that line is a headline: it ends without a full stop
     and the text goes on below it."""
-    line: list[str] = []
-    for t in span.doc:
-        cut = t.text_with_ws.find("\n")
-        if cut < 0:
-            line.append(t.text_with_ws)
-            continue
-        line.append(t.text_with_ws[:cut])
-        text = "".join(line).rstrip()
-        return span.start_char < t.idx + cut and bool(text) and text[-1] not in ".!?\"”"
-    return False
+    # Read off the text, not the tokens: the first line ends at the first line break.
+    text = doc_text(span.doc)
+    cut = text.find("\n")
+    if cut < 0:
+        return False
+    line = text[:cut].rstrip()
+    return span.start_char < cut and bool(line) and line[-1] not in ".!?\"”"
 
 
 def _mention_verb(span: Span) -> Token | None:
@@ -1527,9 +1731,10 @@ def find_times(doc: Doc, published: date | None) -> list[TimeMention]:
     names = {i: e.start for e in doc.ents if e.label_ in _NAME_LABELS for i in range(e.start, e.end)}
     covered: set[int] = set()
     found: list[tuple[TimeMention, _Norm]] = []
+    starts = _word_starts(text)
     pos = 0
     while True:
-        m = pattern.search(text, pos)
+        m = _search(pattern, text, pos, starts)
         if m is None:
             break
         hit = _match_to_mention(doc, m, published, covered, names)

@@ -34,6 +34,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from zlib import error as zlib_error
@@ -122,6 +123,8 @@ _RG_HEADER = ["lat", "lon", "name", "admin1", "admin2", "cc"]
 # Alternate names longer than this are descriptions ("Bamaco - Bamako" is kept; long official
 # titles are not), and they only bloat the index.
 _MAX_ALTERNATE_CHARS = 60
+# Names and entries a Gazetteer remembers between look-ups (a few MB at most).
+_MEMO_SIZE = 1 << 15
 
 # Letters that NFKD does not split into base letter + mark.
 _FOLD_LETTERS = str.maketrans({
@@ -136,6 +139,9 @@ _FOLD_PUNCT = str.maketrans({
 })
 
 
+# Memoised: place resolution asks for the key of the same few hundred words of an article (every
+# capitalised word, every demonym check) again and again.
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """The lookup key of a place name: accents, case, apostrophes, dots and dashes folded away."""
     text = unicodedata.normalize("NFKD", name)
@@ -475,6 +481,11 @@ class Gazetteer:
         self._overlay: Gazetteer | None = None
         self._own_gids: frozenset[int] = frozenset()
         self.overlay_path: Path | None = None
+        # Look-ups repeat within and across articles (every capitalised word is tried, many several
+        # times), and each one bisects the packed keys and unpacks its entries: both are memoised, as
+        # this table never changes once built. Emptied when full.
+        self._found: dict[tuple[str, bool], Sequence[int]] = {}
+        self._entries: dict[int, GeoEntry] = {}
 
     # ----- construction -----------------------------------------------------------------------------
     @classmethod
@@ -564,6 +575,15 @@ class Gazetteer:
         return len(self._overlay) if self._overlay is not None else 0
 
     def entry(self, idx: int) -> GeoEntry:
+        known = self._entries.get(idx)
+        if known is not None:
+            return known
+        if len(self._entries) >= _MEMO_SIZE:
+            self._entries.clear()
+        entry = self._entries[idx] = self._unpack(idx)
+        return entry
+
+    def _unpack(self, idx: int) -> GeoEntry:
         t = self._t
         a = t["aidx"][idx]
         return GeoEntry(
@@ -609,6 +629,14 @@ class Gazetteer:
 
     def _find(self, name: str, fold_case: bool) -> Sequence[int]:
         """Indexes of this table's entries called `name`, in lookup order."""
+        found = self._found.get((name, fold_case))
+        if found is None:
+            if len(self._found) >= _MEMO_SIZE:
+                self._found.clear()
+            found = self._found[(name, fold_case)] = tuple(self._search(name, fold_case))
+        return found
+
+    def _search(self, name: str, fold_case: bool) -> Sequence[int]:
         acronym = acronym_key(name)
         if acronym is None or not fold_case:
             post = self._postings(acronym or normalize_name(name))

@@ -219,6 +219,14 @@ def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[s
     return index
 
 
+@cache
+def _figure_openers() -> frozenset[str]:
+    """The words a figure can start with, digits aside (see `_FigureReader.size`), hedge included."""
+    vocab = _vocabulary()
+    return frozenset({p[0] for p in (*vocab.hedges, *vocab.vague)} | {"a", "an"} | vocab.numbers.keys()
+                     | vocab.scales.keys())
+
+
 class _FigureReader:
     """Reads figures off one sentence; positions are doc token indices."""
 
@@ -276,6 +284,9 @@ class _FigureReader:
 
     def figure(self, i: int) -> _Figure | None:
         """The figure at `i`, with a hedge before it and a range after it."""
+        word = self.word(i)
+        if word not in _figure_openers() and not (word[:1].isdecimal() and _DIGITS.fullmatch(word)):
+            return None  # most words: no hedge, vague quantity, article or number starts here
         hedge = self.phrase_at(i, self.vocab.hedges)
         start = i + len(hedge) if hedge else i
         size = self.size(start)

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span, Token
 from tacitus.errors import DataError
 from tacitus.geo import great_circle_km
 from tacitus.models import PlaceRef
-from tacitus.nlp import doc_text, sentence_of
+from tacitus.nlp import doc_text, sentence_bounds, sentence_of, span_text
 from tacitus.resolve.gazetteer import Gazetteer, GeoEntry, normalize_name
 
 ADMIN_ABBREVIATIONS_TSV = Path(__file__).parent / "data" / "admin_abbreviations.tsv"
@@ -182,25 +182,48 @@ def _trim(span: Span) -> Span | None:
     """Drop a leading determiner and trailing possessive or punctuation ("the Sahel's" → "Sahel")."""
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and (doc[start].pos_ == "DET" or doc[start].is_punct):
+    while start < end and ((first := doc[start]).pos_ == "DET" or first.is_punct):
         start += 1
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
-                           or doc[end - 1].lower_ in ("'s", "’s")):
+    while end > start and ((last := doc[end - 1]).tag_ == "POS" or last.is_punct or last.lower_ in ("'s", "’s")):
         end -= 1
-    return doc[start:end] if end > start else None
+    return Span(doc, start, end) if end > start else None  # Span(): spaCy's `doc[a:b]` is twice as slow
+
+
+@dataclass(frozen=True)
+class _Strings:
+    """Every token's text and coarse tag, read once per document: the candidate scans go over every
+    token, and each spaCy attribute read makes a Token and a string."""
+
+    text: list[str]
+    pos: list[str]
+
+
+_STRINGS: WeakKeyDictionary[Doc, _Strings] = WeakKeyDictionary()  # no reference back to the document
+
+
+def _strings(doc: Doc) -> _Strings:
+    strings = _STRINGS.get(doc)
+    if strings is None:
+        tokens = list(doc)
+        strings = _STRINGS[doc] = _Strings([t.text for t in tokens], [t.pos_ for t in tokens])
+    return strings
 
 
 def _propn_runs(doc: Doc, taken: set[int]) -> Iterable[Span]:
     """Maximal runs of proper nouns outside `taken`, hyphenated names kept whole ("Centre-Ouest")."""
+    strings = _strings(doc)
+    pos, text = strings.pos, strings.text
     start = None
-    for tok in doc:
-        hyphen = (tok.text == "-" and start is not None and not doc[tok.i - 1].whitespace_
-                  and tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN" and not tok.whitespace_)
-        if (tok.pos_ == "PROPN" or hyphen) and tok.i not in taken:
-            start = tok.i if start is None else start
+    for i in range(len(pos)):
+        # A hyphen inside a run (looked at only where the token is no proper noun itself).
+        if (pos[i] == "PROPN" or (
+                start is not None and text[i] == "-" and not doc[i - 1].whitespace_
+                and i + 1 < len(pos) and pos[i + 1] == "PROPN" and not doc[i].whitespace_)) \
+                and i not in taken:
+            start = i if start is None else start
         else:
             if start is not None:
-                yield doc[start:tok.i]
+                yield doc[start:i]
             start = None
     if start is not None:
         yield doc[start:len(doc)]
@@ -211,13 +234,13 @@ def _lookup(span: Span, gazetteer: Gazetteer, strong: bool,
     """Entries for a span, trying it whole, without a trailing admin word ("Kidal region"), and for a
     LOC/FAC name its longest proper-noun run ("Bamako airport" → Bamako). Returns the entries, the
     span they were found for, the text looked up, and the admin word that came with it."""
-    entries = gazetteer.lookup(span.text, fold_case)
+    entries = gazetteer.lookup(span_text(span), fold_case)
     if entries:
-        return entries, span, span.text, None
+        return entries, span, span_text(span), None
     if len(span) > 1 and span[-1].lower_ in ADMIN_WORDS:
-        entries = gazetteer.lookup(span[:-1].text, fold_case)
+        entries = gazetteer.lookup(span_text(span[:-1]), fold_case)
         if entries:
-            return entries, span, span[:-1].text, span[-1].lower_
+            return entries, span, span_text(span[:-1]), span[-1].lower_
     if strong and len(span) > 1:
         runs = sorted(_propn_runs(span.as_doc(), set()), key=len, reverse=True)
         for run in runs:
@@ -225,9 +248,9 @@ def _lookup(span: Span, gazetteer: Gazetteer, strong: bool,
             # The head of an "X of Y" name is no place of its own ("Bay" of "Bay of Bengal").
             if sub.end < span.end and span.doc[sub.end].lower_ == "of":
                 continue
-            if sub.text != span.text and (entries := gazetteer.lookup(sub.text, fold_case)):
-                return entries, sub, sub.text, None
-    return [], span, span.text, None
+            if span_text(sub) != span_text(span) and (entries := gazetteer.lookup(span_text(sub), fold_case)):
+                return entries, sub, span_text(sub), None
+    return [], span, span_text(span), None
 
 
 def _region_word(span: Span) -> str | None:
@@ -249,18 +272,6 @@ def _region_word(span: Span) -> str | None:
 def _is_compass(text: str) -> bool:
     words = normalize_name(text).split()
     return bool(words) and all(w in COMPASS_WORDS for w in words)
-
-
-def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """(start, end) of the sentence of every token, in one pass (`Token.sent` walks the document)."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for tok in doc[1:]:
-        if tok.is_sent_start:
-            bounds.extend([(start, tok.i)] * (tok.i - start))
-            start = tok.i
-    bounds.extend([(start, len(doc))] * (len(doc) - start))
-    return bounds
 
 
 def _shouted(span: Span, sentence: Span, datelines: set[tuple[int, int]]) -> bool:
@@ -299,7 +310,7 @@ def _extend(span: Span, sent: Span, gazetteer: Gazetteer, fold_case: bool) -> Sp
         if not (first.is_title or first.is_upper) or first.lower_ == "the" or not (
                 last.is_title or last.is_upper or last.lower_ in ADMIN_WORDS):
             continue
-        if gazetteer.lookup(doc[start:end].text, fold_case):
+        if gazetteer.lookup(span_text(doc[start:end]), fold_case):
             return doc[start:end]
     return span
 
@@ -395,8 +406,10 @@ def _datelines(doc: Doc) -> Iterable[Span]:
     comma or colon (pages that run stories together put the next dateline mid-paragraph); or anywhere,
     then the agency in parentheses and a dash."""
     for tok in doc:
+        if not tok.is_upper:
+            continue  # the common case, decided before looking at the token before it
         paragraph = tok.i == 0 or "\n" in doc[tok.i - 1].text_with_ws
-        if not tok.is_upper or not (paragraph or tok.is_sent_start or _before_agency(doc, tok.i)):
+        if not (paragraph or tok.is_sent_start or _before_agency(doc, tok.i)):
             continue
         end = tok.i
         while end < len(doc) and end - tok.i < 6 and (
@@ -459,7 +472,8 @@ def _make_demonym(span: Span, label: str, entry: GeoEntry) -> _Candidate | None:
 def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
     raw: list[tuple[Span, str]] = []
     taken: set[int] = set()
-    for ent in doc.ents:
+    ents = doc.ents  # spaCy builds them anew on every access
+    for ent in ents:
         taken.update(range(ent.start, ent.end))
         if ent.label_ in NON_PLACE_LABELS and not _misread_name(ent):
             continue
@@ -469,23 +483,23 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
     datelines = {(d.start, d.end) for d in _datelines(doc)}
     raw.extend((run, "") for run in _propn_runs(doc, taken))
     # Demonyms no entity took ("Russian-European projects").
-    raw.extend((doc[t.i:t.i + 1], "") for t in doc if t.pos_ == "ADJ" and t.is_title and t.i not in taken
-               and _demonym_entry(t.text, gazetteer) is not None)
+    strings = _strings(doc)
+    raw.extend((doc[i:i + 1], "") for i, pos in enumerate(strings.pos) if pos == "ADJ" and doc[i].is_title
+               and i not in taken and _demonym_entry(strings.text[i], gazetteer) is not None)
     raw.extend((doc[a:b], "") for a, b in datelines if not taken.intersection(range(a, b))
                and doc[a].pos_ != "PROPN")
     # A gazetteer name may reach past its entity ("Croix" of "Croix-des-Bouquets"): take the longest
     # reading, then drop the spans it swallowed.
     spans: list[tuple[Span, str, bool]] = []
-    bounds = _sentence_bounds(doc) if raw else []
     for span, label in raw:
-        if not any(c.isupper() for c in span.text):
+        if not any(c.isupper() for c in span_text(span)):
             continue  # "des" tagged PROPN: English writes place names with a capital
-        sent = doc[slice(*bounds[span.start])]
+        sent = doc[slice(*sentence_bounds(doc, span.start))]
         fold_case = any(t.is_upper for t in span) and _shouted(span, sent, datelines)
         spans.append((_extend(span, sent, gazetteer, fold_case), label, fold_case))
     spans.sort(key=lambda r: (r[0].start, -len(r[0])))
     # "Khalil" after "Mahmoud Khalil": a person's surname, unless a locative preposition says otherwise.
-    surnames = {ent[-1].lower_ for ent in doc.ents if ent.label_ == "PERSON" and len(ent) > 1}
+    surnames = {ent[-1].lower_ for ent in ents if ent.label_ == "PERSON" and len(ent) > 1}
 
     out: list[_Candidate] = []
     covered = 0
@@ -500,20 +514,20 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
             continue
         # Demonyms ("Malian troops", "European markets") point to their country or region, never to a
         # town; people ("the Malians") are no place at all.
-        if (country := _demonym_entry(span.text, gazetteer)) is not None:
+        if (country := _demonym_entry(span_text(span), gazetteer)) is not None:
             # "Latin American", "West African": a qualifier before it makes the demonym a region's.
             wider = doc[span.start - 1:span.end] if span.start > 0 and doc[span.start - 1].is_title else None
-            if wider is not None and (region := _region_adjective(wider.text, gazetteer)) is not None:
+            if wider is not None and (region := _region_adjective(span_text(wider), gazetteer)) is not None:
                 span, country = wider, region
             if (demonym := _make_demonym(span, label, country)) is not None:
                 out.append(demonym)
             continue
         # Other adjectives ("Arab countries") name no place; the small model also tags "the Kidal region"
         # NORP + ADJ, so a place noun lets one through.
-        if label == "NORP" and span.root.pos_ == "ADJ" and _lemma(span.root.head) not in PLACE_NOUNS:
+        if label == "NORP" and (root := span.root).pos_ == "ADJ" and _lemma(root.head) not in PLACE_NOUNS:
             continue
         comma = next((t.i for t in span if t.text == ","), None)
-        if comma is not None and not gazetteer.lookup(span.text, fold_case):
+        if comma is not None and not gazetteer.lookup(span_text(span), fold_case):
             # "Bankass, Mopti" tagged as one entity: read it as a pair.
             parts = [doc[span.start:comma], doc[comma + 1:span.end]]
             pair = [_make(p, label, gazetteer, fold_case) for p in parts if len(p)]
@@ -523,8 +537,8 @@ def _candidates(doc: Doc, gazetteer: Gazetteer) -> list[_Candidate]:
         if cand is None:
             continue
         if (len(span) == 1 and span[0].lower_ in surnames and not cand.locative
-                and gazetteer.country_by_name(span.text) is None
-                and gazetteer.capital_country(span.text) is None):
+                and gazetteer.country_by_name(span_text(span)) is None
+                and gazetteer.capital_country(span_text(span)) is None):
             continue
         # A dateline names where the story was filed: a place, though not where events happened.
         if (span.start, span.end) in datelines:
@@ -574,14 +588,14 @@ def _hyphened_countries(doc: Doc, gazetteer: Gazetteer, cands: Sequence[_Candida
     lower-case word qualifies that word, and is still the country's mention."""
     covered = {i for c in cands for i in range(c.span.start, c.span.end)}
     out: list[_Candidate] = []
-    for tok in doc:
-        head, sep, tail = tok.text.rpartition("-")
-        if not sep or not head or not tail.isalpha() or not tail.islower() or tok.i in covered:
+    for i, text in enumerate(_strings(doc).text):
+        head, sep, tail = text.rpartition("-")
+        if not sep or not head or not tail.isalpha() or not tail.islower() or i in covered:
             continue
         entry = gazetteer.country_by_name(head) or _demonym_entry(head, gazetteer)
         if entry is not None:
             use = DEMONYM if gazetteer.country_by_name(head) is None else MODIFIER
-            out.append(_Candidate(doc[tok.i:tok.i + 1], "", [entry], normalize_name(entry.name), use=use,
+            out.append(_Candidate(doc[i:i + 1], "", [entry], normalize_name(entry.name), use=use,
                                   forced=entry, chars=len(head)))
     return out
 
@@ -592,11 +606,12 @@ def _abbreviated_units(doc: Doc, gazetteer: Gazetteer, cands: Sequence[_Candidat
     table = read_admin_abbreviations()
     covered = {i for c in cands for i in range(c.span.start, c.span.end)}
     out: list[_Candidate] = []
-    for tok in doc[1:]:
-        if doc[tok.i - 1].text not in (",", "(") or tok.i in covered:
+    texts = _strings(doc).text
+    for i in range(1, len(texts)):
+        if texts[i - 1] not in (",", "(") or i in covered:
             continue
-        text, end = tok.text, tok.i + 1
-        if text not in table and end < len(doc) and doc[end].text == "." and not tok.whitespace_:
+        text, end = texts[i], i + 1
+        if text not in table and end < len(texts) and texts[end] == "." and not doc[i].whitespace_:
             text, end = text + ".", end + 1  # "La" "." at the end of a sentence
         if text not in table:
             continue
@@ -604,7 +619,7 @@ def _abbreviated_units(doc: Doc, gazetteer: Gazetteer, cands: Sequence[_Candidat
         entry = next((e for e in gazetteer.lookup(name) if e.feature == "admin1" and e.country == iso3), None)
         if entry is not None:
             # The span stops before a sentence-final period the abbreviation shares.
-            span = doc[tok.i:tok.i + 1]
+            span = doc[i:i + 1]
             out.append(_Candidate(span, "GPE", [entry], normalize_name(entry.name), forced=entry, introduced=True))
     return out
 
@@ -620,8 +635,9 @@ def _qualifies_a_noun(span: Span) -> bool:
 
 def _modifies_a_name(span: Span) -> bool:
     """The span is a compound modifier of a capitalised proper noun after it that is no place word."""
-    head = span.root.head
-    return (span.root.dep_ == "compound" and head.i >= span.end and head.pos_ == "PROPN" and head.is_title
+    root = span.root
+    head = root.head
+    return (root.dep_ == "compound" and head.i >= span.end and head.pos_ == "PROPN" and head.is_title
             and head.lower_ not in PLACE_NOUNS)
 
 
@@ -648,11 +664,11 @@ def _embedded(span: Span, label: str, gazetteer: Gazetteer, whole: bool = False)
             sub = doc[a:b]
             if not (_name_token(sub[0]) and (sub[-1].is_title or sub[-1].is_upper)) or sub[0].lower_ == "the":
                 continue
-            if (country := _demonym_entry(sub.text, gazetteer)) is not None:
+            if (country := _demonym_entry(span_text(sub), gazetteer)) is not None:
                 return _Candidate(sub, label, [country], normalize_name(country.name), use=DEMONYM, forced=country)
-            entries = [e for e in gazetteer.lookup(sub.text) if _embeddable(e, sub.text, gazetteer)]
+            entries = [e for e in gazetteer.lookup(span_text(sub)) if _embeddable(e, span_text(sub), gazetteer)]
             if entries:
-                return _Candidate(sub, label, entries, normalize_name(sub.text), use=EMBEDDED)
+                return _Candidate(sub, label, entries, normalize_name(span_text(sub)), use=EMBEDDED)
     # A demonym anywhere in it: "the Single European Sky", "the Common European Framework".
     for tok in span[1:]:
         if tok.is_title and (country := _demonym_entry(tok.text, gazetteer)) is not None:
@@ -694,7 +710,7 @@ def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False)
                 return inner if inner.entries else None
         return None
     if not strong and (span.root.pos_ not in ("PROPN", "NOUN", "ADJ")
-                       or span.text.lower() in INSTITUTION_WORDS):
+                       or span_text(span).lower() in INSTITUTION_WORDS):
         return None
     admin_word = admin_word or _region_word(found)
     if admin_word is None and _is_compass(text):
@@ -712,14 +728,15 @@ def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False)
     prep = _governing_prep(found)
     # A name the model took for a person or an organisation, modifying a noun that is no place ("in the
     # Obama administration", "in the Xinhua report"), is that person or organisation.
-    actor_modifier = (label in ("PERSON", "ORG") and found.root.dep_ == "compound"
-                      and _lemma(found.root.head) not in PLACE_NOUNS)
+    root = found.root
+    actor_modifier = (label in ("PERSON", "ORG") and root.dep_ == "compound"
+                      and _lemma(root.head) not in PLACE_NOUNS)
     cand.introduced = (prep is not None or _placed_by_apposition(found)) and not _qualifies_a_noun(found) \
         and not actor_modifier
     cand.locative = cand.introduced and prep is not None and _is_locative(prep) and use != EMBEDDED
     if cand.locative and use == MODIFIER:
         cand.use = LITERAL  # "at Gao Airport": the airport is in the town
-    elif not cand.introduced and found.root.dep_ in ("nsubj", "nsubjpass") and found.root.head.pos_ == "VERB":
+    elif not cand.introduced and root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ == "VERB":
         cand.use = METONYM  # "Washington said", "Mali rejected the plan": its government acts
     return cand
 
@@ -789,11 +806,11 @@ def _link_pairs(doc: Doc, cands: list[_Candidate], gazetteer: Gazetteer) -> list
             i += 1
             continue
         joint = doc[x.span.start:y.span.end]
-        whole = gazetteer.lookup(joint.text)
+        whole = gazetteer.lookup(span_text(joint))
         if whole or {e.geonameid for e in x.entries} & {e.geonameid for e in y.entries if e.geonameid}:
             merged = _Candidate(joint, x.label if x.strong or not y.strong else y.label,
                                 whole or _shared(x.entries, y.entries),
-                                normalize_name(joint.text) if whole else x.key,
+                                normalize_name(span_text(joint)) if whole else x.key,
                                 admin_word=x.admin_word, locative=x.locative or y.locative,
                                 introduced=x.introduced or y.introduced)
             out.append(merged)
@@ -870,19 +887,22 @@ class _Focus:
     def __init__(self, doc: Doc, cands: Sequence[_Candidate], gazetteer: Gazetteer,
                  hint: Sequence[str]) -> None:
         self.counts: Counter[str] = Counter()
+        # Shares by (country, minus): the counts are final once built, and every reading of every mention
+        # asks for a share (a copy gets a memo of its own).
+        self._shares: dict[tuple[str, tuple[str, ...]], float] = {}
         seen: set[tuple[int, int]] = set()
+        inside: set[int] = set()  # tokens of the candidates' spans
         for c in cands:
-            c.signals = _signals(c.span.text, c.entries, gazetteer)
+            c.signals = _signals(span_text(c.span), c.entries, gazetteer)
             self.counts.update(c.signals)
             seen.add((c.span.start, c.span.end))
+            inside.update(range(c.span.start, c.span.end))
         for ent in doc.ents:
             span = _trim(ent)
-            if span is None or (span.start, span.end) in seen or any(
-                c.span.start <= span.start < c.span.end for c in cands
-            ):
+            if span is None or (span.start, span.end) in seen or span.start in inside:
                 continue
             if ent.label_ in STRONG_LABELS or ent.label_ in WEAK_LABELS:
-                self.counts.update(_signals(span.text, [], gazetteer))
+                self.counts.update(_signals(span_text(span), [], gazetteer))
         self.named = self.counts.copy()  # what the text itself names, before any hint
         # A caller's hint (a feed's country, a desk) weighs as much as the article's top country; a hint of
         # several countries (those of the article's actors) shares that weight among them.
@@ -897,6 +917,7 @@ class _Focus:
         resolved = [e.country for c, e in zip(cands, chosen, strict=True)
                     if e is not None and e.country is not None and not c.signals]
         out.counts, out.named = self.counts.copy(), self.named.copy()
+        out._shares = {}
         out.counts.update(resolved)
         out.named.update(resolved)
         return out
@@ -914,10 +935,16 @@ class _Focus:
         for itself); 0 for a region of several countries."""
         if iso3 is None:
             return 0.0
-        counts = self.counts.copy()
-        counts.subtract(minus)
-        top = max(counts.values(), default=0)
-        return counts[iso3] / top if top > 0 and counts[iso3] > 0 else 0.0
+        key = (iso3, tuple(minus))
+        share = self._shares.get(key)
+        if share is None:
+            # The counts less `minus`, read without copying them; counts are positive, so a country only
+            # `minus` names can never be the top one.
+            taken = Counter(minus)
+            top = max((n - taken[k] for k, n in self.counts.items()), default=0)
+            own = self.counts[iso3] - taken[iso3]
+            share = self._shares[key] = own / top if top > 0 and own > 0 else 0.0
+        return share
 
 
 def _admin_key(e: GeoEntry) -> tuple[str, str] | None:
@@ -1071,7 +1098,7 @@ def _ref(span: Span, e: GeoEntry, chars: int | None = None) -> PlaceRef:
     """The record of a mention; `chars` cuts it to the first characters of its span ("U.S." of "U.S.-led")."""
     end = span.end_char if chars is None else span.start_char + chars
     return PlaceRef(
-        text=span.text if chars is None else span.text[:chars],
+        text=span_text(span) if chars is None else span_text(span)[:chars],
         name=e.name,
         country=e.country,
         admin1=e.admin1,
@@ -1188,8 +1215,11 @@ def _capitals(doc: Doc, gazetteer: Gazetteer, focus: _Focus, mentions: Sequence[
     the article is about ("in the capital" of a story from Haiti is Port-au-Prince)."""
     taken = {i for m in mentions for i in range(m.span.start, m.span.end)}
     out: list[PlaceMention] = []
-    for tok in doc:
-        if tok.lower_ != "capital" or tok.pos_ != "NOUN" or tok.i in taken or tok.dep_ in ("compound", "amod", "attr"):
+    for i, pos in enumerate(_strings(doc).pos):
+        if pos != "NOUN":
+            continue  # read off the table first: a Token only for nouns
+        tok = doc[i]
+        if tok.lower_ != "capital" or tok.i in taken or tok.dep_ in ("compound", "amod", "attr"):
             continue
         if tok.dep_ == "appos" or any(c.dep_ == "appos" or (c.dep_ == "prep" and c.lower_ == "of")
                                       for c in tok.children):
