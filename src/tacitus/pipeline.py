@@ -30,7 +30,7 @@ from .models import (
     Quote,
     content_id,
 )
-from .nlp import doc_text, load_nlp, sentence_of
+from .nlp import doc_text, load_nlp, sentence_of, span_text
 from .resolve.actors import ActorRegistry, ActorResolver, document_actors, noun_phrase
 from .resolve.dates import (
     TimeMention,
@@ -78,6 +78,7 @@ class _DocState:
     places: list[PlaceMention]
     resolver: ActorResolver
     focus_country: str | None
+    doc_id: str  # `article.id` hashes the whole text: computed once, not per event
     # (paragraph start, date) of the last sentence whose events had a date of their own.
     previous_date: tuple[int, DateWindow] | None = None
     seen_sentences: set[str] = field(default_factory=set)
@@ -112,7 +113,7 @@ class Pipeline:
         hint = [c for c, _ in Counter(a.country for a in actors if a.country and a.country != "IGO").most_common(3)]
         places = resolve_places(doc, self.gazetteer, hint)
         focus = _focus_country(places)
-        state = _DocState(article, doc, times, places, resolver, focus)
+        state = _DocState(article, doc, times, places, resolver, focus, doc_id)
         events: list[EventMention] = []
         for index, sent in enumerate(doc.sents):
             events.extend(self._code(state, index, sent))
@@ -128,7 +129,7 @@ class Pipeline:
 
     # -- per sentence ---------------------------------------------------------------------
     def _code(self, state: _DocState, index: int, sent: Span) -> list[EventMention]:
-        text = sent.text.strip()
+        text = span_text(sent).strip()
         if text in state.seen_sentences:
             return []  # boilerplate repeated on the page ("X is committed to …" twice)
         state.seen_sentences.add(text)
@@ -187,7 +188,7 @@ class Pipeline:
         start, end = cand.trigger_span
         quote = None
         if cand.in_quote or (entry.type in VERBAL_TYPES and speaker is not None):
-            quote = Quote(speaker, _quoted_text(sent) or sent.text.strip())
+            quote = Quote(speaker, _quoted_text(sent) or span_text(sent).strip())
         base = _confidence(cand, source, target, location, date)
         # A place standing as target fills the role by convention; it is no evidence of the event.
         target = place_target or target
@@ -202,13 +203,13 @@ class Pipeline:
         if confidence < CONFIDENCE_FLOOR:
             context.append("low_confidence")
         return EventMention(
-            id=content_id(state.article.id, entry.type, str(start), str(end), __version__),
+            id=content_id(state.doc_id, entry.type, str(start), str(end), __version__),
             type=entry.type, mode=entry.mode, context=context, status=status,
             source=source, target=target, date=date, location=location,
             killed=counts.killed, injured=counts.injured, quantity=counts.quantity,
             **_crosswalk_fields(xwalk),
             quote=quote,
-            evidence=Evidence(sentence=sent.text.strip(), sentence_index=index, start=sent.start_char,
+            evidence=Evidence(sentence=span_text(sent).strip(), sentence_index=index, start=sent.start_char,
                               end=sent.end_char, trigger=cand.trigger_text, trigger_start=start, trigger_end=end),
             confidence=round(confidence, 3),
         )
@@ -281,7 +282,7 @@ class Pipeline:
         start, end = verb.idx, verb.idx + len(verb)
         date = event_date(verb, state.times, state.article.published)
         return EventMention(
-            id=content_id(state.article.id, type_, str(start), str(end), __version__),
+            id=content_id(state.doc_id, type_, str(start), str(end), __version__),
             type=type_, mode=None, context=list(event.context), status="asserted",
             source=event.source, target=event.target, date=date, location=event.location,
             **_crosswalk_fields(xwalk),
@@ -605,7 +606,7 @@ def _same_actor(a: ActorRef, b: ActorRef) -> bool:
 
 
 def _quoted_text(sent: Span) -> str | None:
-    text = sent.text
+    text = span_text(sent)
     for open_q, close_q in (("“", "”"), ('"', '"')):
         i = text.find(open_q)
         j = text.find(close_q, i + 1) if i >= 0 else -1
