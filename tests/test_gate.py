@@ -29,6 +29,12 @@ def test_record_raises_but_never_lowers_without_the_flag(tmp_path: Path) -> None
     assert load_floors(path)["a.x"] == 0.4
 
 
+def test_recorded_floors_leave_room_for_the_last_digits(tmp_path: Path) -> None:
+    path = tmp_path / "floors.json"
+    record({"a.x": 0.8297, "geo.median_error_km": 38.7, "seed.events_in_output": 44}, path)
+    assert load_floors(path) == {"a.x": 0.82, "geo.median_error_km": 40.0, "seed.events_in_output": 44.0}
+
+
 def test_shipped_floors_cover_every_set() -> None:
     prefixes = {name.split(".")[0] for name in load_floors()}
     assert prefixes == set(SETS)

@@ -9,6 +9,7 @@ and refuses to lower one unless told to. Floors live in `evaluate/floors.json`.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -103,13 +104,22 @@ def check(figures: dict[str, float], floors: dict[str, float]) -> list[Breach]:
     return out
 
 
+def _pinned(name: str, value: float) -> float:
+    """The floor a figure pins: rounded down to two decimals, so the last digit of a ratio's noise never
+    breaks the gate; a ceiling rounded up (a count to itself, kilometres to the next 5)."""
+    if name in CEILINGS:
+        return float(math.ceil(value / 5) * 5) if name.endswith("_km") else float(math.ceil(value))
+    return math.floor(value * 100 + 1e-9) / 100
+
+
 def record(figures: dict[str, float], path: Path = FLOORS, allow_lower: bool = False) -> list[str]:
     """Pin the current figures as floors. Without `allow_lower`, a floor is only ever raised
     (a ceiling only lowered); the figures that would loosen the gate are returned unchanged."""
     old = load_floors(path) if path.exists() else {}
     new = dict(old)
     refused = []
-    for name, value in figures.items():
+    for name, measured in figures.items():
+        value = _pinned(name, measured)
         prior = old.get(name)
         loosens = prior is not None and ((value > prior) if name in CEILINGS else (value < prior))
         if loosens and not allow_lower:
