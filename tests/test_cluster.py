@@ -628,3 +628,9 @@ def test_clusters_one_event_was_split_into_by_processing_order_are_joined() -> N
     clusters = group_mentions([precise, vague_same_article, elsewhere, rival])
     assert {frozenset(m.id for m in c.members) for c in clusters} == {frozenset("abc"), frozenset("d")}
 
+
+
+def test_unidentified_gunmen_act_with_armed_groups_never_with_the_state() -> None:
+    gunmen = ActorKey(None, None, "OTH", "gunmen")
+    assert compare(mention(source=gunmen), other(source=MALI_ARMY)).veto == "source actors"
+    assert compare(mention(source=gunmen), other(source=MILITANTS)).veto is None
