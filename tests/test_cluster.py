@@ -96,10 +96,14 @@ def test_type_families_decide_what_may_merge() -> None:
     assert families()["ASSAULT"].name != families()["COERCE"].name
 
 
-def test_claimed_and_asserted_merge_but_a_denial_or_a_plan_does_not() -> None:
+def test_claimed_asserted_and_a_denied_attack_merge_but_a_plan_or_a_refusal_does_not() -> None:
     assert compare(mention(status="asserted"), other(status="claimed")).veto is None
-    assert compare(mention(), other(status="negated")).veto == "status"
+    # "the army denied that civilians were killed in the strike" reports the strike too
+    assert compare(mention(), other(status="negated")).veto is None
     assert compare(mention(), other(status="planned")).veto == "status"
+    # a negated withdrawal is a refusal of one to come, not a report of one that happened
+    retreat = {"type": "RETREAT", "mode": "withdraw"}
+    assert compare(mention(**retreat), other(**retreat, status="negated")).veto == "status"
 
 
 def test_days_apart_are_different_events_but_a_day_of_slack_is_allowed_for_acts() -> None:

@@ -74,6 +74,9 @@ SHARED_WORDS_MAX = 2.0
 # Statuses that may describe one act: a party's claim and a reported fact are one attack; a plan,
 # a demand, a hypothesis or a denial is a different thing from the act itself.
 STATUS_GROUPS: dict[str, str] = {"asserted": "fact", "claimed": "fact"}
+# Where a denial is one side's report of a past act ("the army denied that civilians were killed in the
+# strike"): violence. Elsewhere a negation is mostly a refusal of an act to come ("refused to withdraw").
+DENIED_FAMILIES = frozenset({"ASSAULT", "COERCE"})
 
 _DATE_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "season": 3, "year": 4, "decade": 5, "document": 8}
 _PLACE_RANK = {"point": 0, "admin2": 1, "admin1": 2, "country": 3, "region": 4}
@@ -417,7 +420,7 @@ def compare(a: Mention, b: Mention) -> Comparison:
     """Whether `a` and `b` may report one event (veto) and how much says they do (parts)."""
     if a.family.name != b.family.name:
         return Comparison("type family")
-    if STATUS_GROUPS.get(a.status or "", a.status) != STATUS_GROUPS.get(b.status or "", b.status):
+    if _status_group(a) != _status_group(b):
         return Comparison("status")
     parts: dict[str, float] = {}
     reasons: list[str] = []
@@ -454,6 +457,12 @@ def compare(a: Mention, b: Mention) -> Comparison:
         parts["words"] = min(SHARED_WORDS_MAX, SHARED_WORD * shared)
         reasons.append(f"{shared} words")
     return Comparison(None, parts, tuple(reasons))
+
+
+def _status_group(m: Mention) -> str | None:
+    if m.status == "negated" and m.family.name in DENIED_FAMILIES:
+        return "fact"  # a denial reports the act too: one event, its reports disagreeing
+    return STATUS_GROUPS.get(m.status or "", m.status)
 
 
 def profile_score(comparisons: Iterable[Comparison]) -> float:
