@@ -263,31 +263,7 @@ class Store:
         with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
             con.begin()
             try:
-                existing = {
-                    doc_id for (doc_id,) in con.execute(
-                        "SELECT id FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))", [doc_ids]
-                    ).fetchall()
-                }
-                added = 0
-                events_added = 0
-                for table in _TABLES:
-                    id_column = "id" if table == "documents" else "document_id"
-                    rows = [r for r in batch.rows[table] if r[id_column] not in existing]
-                    if not rows:
-                        continue
-                    file = Path(tmp) / f"{table}.ndjson"
-                    _write_ndjson(file, rows)
-                    try:
-                        count = self._insert_file(table, file)
-                    except duckdb.Error as exc:
-                        raise StoreError(
-                            f"{self.path}: batch of {len(doc_ids)} documents not stored: "
-                            f"{_describe_row_error(exc, table, rows, batch.sources)}"
-                        ) from exc
-                    if table == "documents":
-                        added = count
-                    elif table == "events":
-                        events_added = count
+                added, already, events_added = self._insert_documents(batch, Path(tmp))
                 con.commit()
             except duckdb.Error as exc:
                 _rollback(con)
@@ -297,7 +273,7 @@ class Store:
             except BaseException:
                 _rollback(con)
                 raise
-        return AddReport(added, batch.skipped + len(existing), events_added)
+        return AddReport(added, batch.skipped + already, events_added)
 
     def _insert_file(self, table: str, file: Path) -> int:
         spec = ", ".join(
