@@ -33,7 +33,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -53,14 +52,11 @@ from tacitus.batch.engine import (
     IngestOptions,
     IngestStats,
     ProgressSink,
-    _Chunk,
-    _chunks,
-    _finish_chunk,
-    _Writer,
+    drive_ingest,
 )
 from tacitus.batch.worker import ChunkOutcome, ItemOutcome, WorkerStartError, WorkItem, code_items, peak_rss
 from tacitus.errors import InputError, TacitusError
-from tacitus.ingest.readers import ReadTally, count_items, read_items
+from tacitus.ingest.readers import count_items
 from tacitus.pipeline import Pipeline
 from tacitus.store.db import Store
 
@@ -166,27 +162,7 @@ def run_distributed_ingest(
     stats = IngestStats(total=None if "-" in paths else count_items(paths))
     stats.workers = worker_count(client)
     coder = _DaskCoder(client, options.published, directory, stats.workers * QUEUED_PER_WORKER)
-    writer = _Writer(store, options, stats, progress)
-    tally = ReadTally()
-    pending: deque[_Chunk] = deque()
-    try:
-        for items in _chunks(read_items(paths, stdin=stdin, tally=tally), options.chunk_size):
-            chunk = _Chunk(items, store.done_keys([item.key for item in items]))
-            if chunk.work:
-                chunk.future = coder.submit(chunk.work)
-            pending.append(chunk)
-            while len(pending) > coder.queue_depth:
-                _finish_chunk(pending, coder, writer, stats, tally, progress)
-        while pending:
-            _finish_chunk(pending, coder, writer, stats, tally, progress)
-        writer.flush()
-    finally:
-        coder.close()
-    stats.skipped_records = tally.skipped_records
-    stats.finished = time.perf_counter()
-    if progress is not None:
-        progress.update(stats)
-    return stats
+    return drive_ingest(paths, store, options, coder, stats, stdin=stdin, progress=progress)
 
 
 def ingest_on_cluster(

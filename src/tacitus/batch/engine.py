@@ -134,13 +134,46 @@ def run_ingest(
         raise ValueError("workers, batch_size and chunk_size must be at least 1")
     stats = IngestStats(total=None if "-" in paths else count_items(paths))
     in_process = options.workers == 1 or (stats.total is not None and stats.total <= options.chunk_size)
-    coder: _Coder = (_InProcess(load_pipeline or Pipeline.load, options.published) if in_process
-                     else _Pool(options.workers, options.published))
+    coder: Coder = (_InProcess(load_pipeline or Pipeline.load, options.published) if in_process
+                    else _Pool(options.workers, options.published))
     stats.workers = 1 if in_process else options.workers
+    retired: set[int] = set()  # workers of pools already replaced
+
+    def renew_pool(drain: Callable[[], None]) -> None:
+        if in_process or max((rss for pid, rss in stats.worker_peak_rss.items() if pid not in retired),
+                             default=0) <= options.worker_memory_limit:
+            return
+        # Let the queued chunks finish, then start fresh workers (lazily, at the next chunk).
+        drain()
+        coder.restart()
+        retired.update(stats.worker_peak_rss)
+        stats.pool_renewals += 1
+
+    return drive_ingest(paths, store, options, coder, stats, stdin=stdin, progress=progress, between_chunks=renew_pool)
+
+
+def drive_ingest(
+    paths: Sequence[str],
+    store: Store,
+    options: IngestOptions,
+    coder: Coder,
+    stats: IngestStats,
+    *,
+    stdin: BinaryIO | None = None,
+    progress: ProgressSink | None = None,
+    between_chunks: Callable[[Callable[[], None]], None] | None = None,
+) -> IngestStats:
+    """The loop every engine shares: read the inputs in chunks, skip the stored keys, hand the rest to
+    `coder`, keep at most its queue depth in flight, and write the results in input order through one
+    writer. `between_chunks` is called after each chunk with a function that drains the queue."""
     writer = _Writer(store, options, stats, progress)
     tally = ReadTally()
     pending: deque[_Chunk] = deque()
-    retired: set[int] = set()  # workers of pools already replaced
+
+    def drain() -> None:
+        while pending:
+            _finish_chunk(pending, coder, writer, stats, tally, progress)
+
     try:
         for items in _chunks(read_items(paths, stdin=stdin, tally=tally), options.chunk_size):
             chunk = _Chunk(items, store.done_keys([item.key for item in items]))
@@ -149,16 +182,9 @@ def run_ingest(
             pending.append(chunk)
             while len(pending) > coder.queue_depth:
                 _finish_chunk(pending, coder, writer, stats, tally, progress)
-            if not in_process and max((rss for pid, rss in stats.worker_peak_rss.items() if pid not in retired),
-                                      default=0) > options.worker_memory_limit:
-                # Let the queued chunks finish, then start fresh workers (lazily, at the next chunk).
-                while pending:
-                    _finish_chunk(pending, coder, writer, stats, tally, progress)
-                coder.restart()
-                retired.update(stats.worker_peak_rss)
-                stats.pool_renewals += 1
-        while pending:
-            _finish_chunk(pending, coder, writer, stats, tally, progress)
+            if between_chunks is not None:
+                between_chunks(drain)
+        drain()
         writer.flush()
     finally:
         coder.close()
@@ -194,7 +220,7 @@ def _chunks(items: Iterable[InputItem], size: int) -> Iterator[list[InputItem]]:
         yield chunk
 
 
-def _finish_chunk(pending: deque[_Chunk], coder: _Coder, writer: _Writer, stats: IngestStats, tally: ReadTally,
+def _finish_chunk(pending: deque[_Chunk], coder: Coder, writer: _Writer, stats: IngestStats, tally: ReadTally,
                   progress: ProgressSink | None) -> None:
     chunk = pending.popleft()
     coded = iter(_outcomes(chunk, pending, coder, stats))
@@ -213,7 +239,7 @@ def _finish_chunk(pending: deque[_Chunk], coder: _Coder, writer: _Writer, stats:
         progress.update(stats)
 
 
-def _outcomes(chunk: _Chunk, pending: deque[_Chunk], coder: _Coder, stats: IngestStats) -> list[ItemOutcome]:
+def _outcomes(chunk: _Chunk, pending: deque[_Chunk], coder: Coder, stats: IngestStats) -> list[ItemOutcome]:
     if chunk.future is None:
         return []
     try:
@@ -245,7 +271,9 @@ def _outcomes(chunk: _Chunk, pending: deque[_Chunk], coder: _Coder, stats: Inges
 # -- coders ----------------------------------------------------------------------------------------
 
 
-class _Coder(Protocol):
+class Coder(Protocol):
+    """Codes chunks of work items somewhere: in this process, a process pool, a Dask cluster."""
+
     queue_depth: int
 
     def submit(self, work: list[WorkItem]) -> Future[ChunkOutcome]: ...
