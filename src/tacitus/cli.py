@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -273,6 +273,26 @@ def write_clusters_csv(clusters: Iterable[dict[str, Any]], out: TextIO) -> None:
         })
 
 
+def _when_cell(date: Mapping[str, Any] | None) -> str:
+    """"2024-05-03…2024-05-05 (week)": an event's date window for a table."""
+    date = date or {}
+    when = date.get("start") or ""
+    if date.get("end") and date.get("end") != date.get("start"):
+        when += f"…{date['end']}"
+    if date.get("precision"):
+        when += f" ({date['precision']})"
+    return str(when)
+
+
+def _place_cell(location: Mapping[str, Any] | None) -> str:
+    """"Gao [MLI]": an event's place for a table."""
+    location = location or {}
+    place = location.get("name") or ""
+    if location.get("country"):
+        place += f" [{location['country']}]"
+    return str(place)
+
+
 def print_clusters(clusters: Sequence[dict[str, Any]], out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -284,16 +304,7 @@ def print_clusters(clusters: Sequence[dict[str, Any]], out: TextIO) -> None:
                     ("killed", {"justify": "right"})):
         table.add_column(col, **kw)  # type: ignore[arg-type]
     for c in clusters:
-        date = c.get("date") or {}
-        when = date.get("start") or ""
-        if date.get("end") and date.get("end") != date.get("start"):
-            when += f"…{date['end']}"
-        if date.get("precision"):
-            when += f" ({date['precision']})"
-        loc = c.get("location") or {}
-        place = loc.get("name") or ""
-        if loc.get("country"):
-            place += f" [{loc['country']}]"
+        when, place = _when_cell(c.get("date")), _place_cell(c.get("location"))
         table.add_row(c.get("id"), c.get("type"), str(c.get("num_mentions")), str(c.get("num_articles")),
                       str(c.get("num_sources")), f"{_actor_cell(c.get('source'))} → {_actor_cell(c.get('target'))}",
                       when, place, "" if c.get("killed") is None else str(c["killed"]))
@@ -709,16 +720,7 @@ def print_table(result: dict[str, Any], out: TextIO) -> None:
                     ("trigger", {"overflow": "fold"})):
         table.add_column(col, **kw)  # type: ignore[arg-type]
     for e in result.get("events", []):
-        date = e.get("date") or {}
-        when = date.get("start") or ""
-        if date.get("end") and date.get("end") != date.get("start"):
-            when += f"…{date['end']}"
-        if date.get("precision"):
-            when += f" ({date['precision']})"
-        loc = e.get("location") or {}
-        place = loc.get("name") or ""
-        if loc.get("country"):
-            place += f" [{loc['country']}]"
+        when, place = _when_cell(e.get("date")), _place_cell(e.get("location"))
         table.add_row(e.get("type"), e.get("status"),
                       f"{_actor_cell(e.get('source'))} → {_actor_cell(e.get('target'))}", when, place,
                       "" if e.get("killed") is None else str(e["killed"]), (e.get("evidence") or {}).get("trigger"))
