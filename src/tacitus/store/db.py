@@ -13,7 +13,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -219,14 +220,9 @@ class Store:
             if name in applied:
                 continue
             sql = file.read_text(encoding="utf-8")
-            con.begin()
-            try:
+            with self._transaction(f"migration {name} failed"):
                 con.execute(sql)
                 con.execute("INSERT INTO migrations VALUES (?, ?)", [name, _utcnow()])
-                con.commit()
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise StoreError(f"{self.path}: migration {name} failed: {_first_line(exc)}") from exc
 
     def _check_migrated(self) -> None:
         applied = self._applied_migrations()
@@ -251,9 +247,25 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------------
 
+    @contextmanager
+    def _transaction(self, failure: str) -> Iterator[None]:
+        """The block as one transaction: committed at its end, rolled back if it raises; a database
+        error becomes a StoreError "PATH: <failure>: <cause>"."""
+        con = self._connection()
+        con.begin()
+        try:
+            yield
+            con.commit()
+        except duckdb.Error as exc:
+            _rollback(con)
+            raise StoreError(f"{self.path}: {failure}: {_first_line(exc)}") from exc
+        except BaseException:
+            _rollback(con)
+            raise
+
     def add(self, documents: Sequence[Mapping[str, Any]]) -> AddReport:
         """Store the documents not stored yet, with their events and mentions, all or nothing."""
-        con = self._connection()
+        self._connection()  # a closed store says so before anything else
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot add documents")
         batch = _flatten_batch(documents)
@@ -261,18 +273,8 @@ class Store:
         if not doc_ids:
             return AddReport(0, batch.skipped, 0)
         with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
-            con.begin()
-            try:
+            with self._transaction(f"batch of {len(doc_ids)} documents not stored"):
                 added, already, events_added = self._insert_documents(batch, Path(tmp))
-                con.commit()
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise StoreError(
-                    f"{self.path}: batch of {len(doc_ids)} documents not stored: {_first_line(exc)}"
-                ) from exc
-            except BaseException:
-                _rollback(con)
-                raise
         return AddReport(added, batch.skipped + already, events_added)
 
     def _insert_file(self, table: str, file: Path) -> int:
@@ -368,8 +370,7 @@ class Store:
         batch = _flatten_batch(documents)
         now = _utcnow()
         with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
-            con.begin()
-            try:
+            with self._transaction(f"batch of {len(items)} input items not stored"):
                 added, skipped, events_added = self._insert_documents(batch, Path(tmp))
                 cleared = [i.supersedes for i in items if i.supersedes is not None and i.status != "error"]
                 if cleared:
@@ -406,15 +407,6 @@ class Store:
                         [[d.document_id for d in duplicates], [d.duplicate_of for d in duplicates],
                          [d.similarity for d in duplicates]],
                     )
-                con.commit()
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise StoreError(
-                    f"{self.path}: batch of {len(items)} input items not stored: {_first_line(exc)}"
-                ) from exc
-            except BaseException:
-                _rollback(con)
-                raise
         return AddReport(added, batch.skipped + skipped, events_added)
 
     def _insert_documents(self, batch: _Batch, tmp: Path) -> tuple[int, int, int]:
@@ -591,8 +583,7 @@ class Store:
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot write clusters")
         with tempfile.TemporaryDirectory(prefix="tacitus-store-") as tmp:
-            con.begin()
-            try:
+            with self._transaction("clusters not stored"):
                 if replacing is None:
                     con.execute("DELETE FROM cluster_members")
                     con.execute("DELETE FROM event_clusters")
@@ -607,13 +598,6 @@ class Store:
                         file = Path(tmp) / f"{table}.ndjson"
                         _write_ndjson(file, [dict(row) for row in rows])
                         self._insert_file(table, file)
-                con.commit()
-            except duckdb.Error as exc:
-                _rollback(con)
-                raise StoreError(f"{self.path}: clusters not stored: {_first_line(exc)}") from exc
-            except BaseException:
-                _rollback(con)
-                raise
 
     def clusters(
         self,
