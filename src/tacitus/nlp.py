@@ -36,8 +36,8 @@ def paragraph_sentences(doc: Doc) -> Doc:
     """Start a sentence after every blank line, so a headline or caption never fuses with
     the paragraph after it (news headlines have no final period), and after a dateline, so
     "KINSHASA, March 14 -" is never read as the subject of the first sentence."""
-    for match in DATELINE.finditer(doc_text(doc)):
-        span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+    for _, end in datelines(doc):
+        span = doc.char_span(end, end + 1, alignment_mode="expand")
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
     for token in doc[1:-1]:
@@ -49,6 +49,21 @@ def paragraph_sentences(doc: Doc) -> Doc:
         if "\n\n" in token.text or prev.is_punct or nxt.is_title or nxt.is_upper:
             nxt.is_sent_start = True
     return doc
+
+
+def datelines(doc: Doc) -> list[tuple[int, int]]:
+    """Character offsets of the wire datelines opening the document's paragraphs, dash included; found
+    once per document."""
+    found = doc.user_data.get("tacitus_datelines")
+    if found is None:
+        found = doc.user_data["tacitus_datelines"] = [m.span() for m in DATELINE.finditer(doc_text(doc))]
+    return found
+
+
+def in_dateline(span: Span) -> bool:
+    """Whether a span lies in a dateline ("ACCRA/BEIRUT, April 9 (Reuters) -"): where the story was filed,
+    never a participant of what it tells."""
+    return any(start <= span.start_char < end for start, end in datelines(span.doc))
 
 
 class NameRuler:

@@ -49,7 +49,10 @@ SYMMETRIC_TYPES = frozenset({"CONSULT", "AGREE", "COOPERATE"})
 SUBJECT_DEPS = frozenset({"nsubj", "csubj"})
 CLAUSE_DEPS = frozenset({"ccomp", "xcomp", "advcl", "conj", "relcl", "acl", "pcomp", "parataxis"})
 RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
-_LOCATIVE_PREPS = frozenset({"in", "at", "near", "outside", "inside", "around"})
+# Prepositions of where something stands ("a restaurant in Mogadishu, which killed 12": the relative clause
+# hangs on a place). Not those of origin or direction: in "a convoy from Gao, which attacked…" the clause is
+# the convoy's.
+POSITION_PREPS = frozenset({"in", "at", "near", "outside", "inside", "around"})
 QUOTE_CHARS = '"“”'
 
 
@@ -271,7 +274,7 @@ def _subject(verb: Token, depth: int = 0) -> Token | None:
         if child.dep_ in SUBJECT_DEPS:
             if child.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 antecedent = verb.head
-                if antecedent.dep_ == "pobj" and antecedent.head.lower_ in _LOCATIVE_PREPS:
+                if antecedent.dep_ == "pobj" and antecedent.head.lower_ in POSITION_PREPS:
                     # "a bombing of a restaurant in Mogadishu, which killed 12": the relative clause hangs
                     # on the place, but what did it is the act before it, not the place
                     return None

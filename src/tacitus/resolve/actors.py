@@ -22,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 
 from ..errors import DataError
 from ..models import SECTORS, ActorRef, content_id, strip_accents
-from ..nlp import doc_text, sentence_of, span_text
+from ..nlp import doc_text, in_dateline, sentence_of, span_text
 
 
 @functools.lru_cache(maxsize=65536)
@@ -336,7 +336,7 @@ class ActorResolver:
         )
 
     def _resolve(self, span: Span) -> ActorRef | None:
-        if len(span) == 0 or _in_dateline(span):
+        if len(span) == 0 or in_dateline(span):
             return None  # a dateline the parser hung into the first sentence is no participant
         reg = self.registry
         head = span.root
@@ -595,18 +595,3 @@ def _country_name(reg: ActorRegistry, text: str) -> str | None:
     """The country a name names; English writes country names with a capital, so "a car" is no "CAR"."""
     return reg.country_names.get(fold(text)) if any(c.isupper() for c in text) else None
 
-
-def _in_dateline(span: Span) -> bool:
-    """"ACCRA/BEIRUT, April 9 -": a place in capitals opening a paragraph names where the story was filed,
-    never an actor."""
-    doc, i = span.doc, span.start
-    while i > 0 and doc[i - 1].text in ("/", "-") and not doc[i - 1].whitespace_:
-        i -= 2  # the first of "ACCRA/BEIRUT"
-    opens = i <= 0 or "\n" in doc[i - 1].text_with_ws
-    if not (opens and len(span.text) >= 3 and span.text.isupper()):
-        return False
-    j = span.end
-    while j + 1 < len(doc) and doc[j].text == "/" and doc[j + 1].is_upper:
-        j += 2  # "ACCRA/BEIRUT"
-    # then the date or the agency, never a verb: "NATO said" opens a sentence
-    return j < len(doc) and doc[j].text in (",", "-", "—", "–", ":", "(")

@@ -144,6 +144,7 @@ class _Lexicon:
     deferral_verbs: frozenset[str]
     occasions: frozenset[str]
     report_verbs: frozenset[str]
+    reaction_verbs: frozenset[str]
 
 
 _UNIT_STEP = re.compile(r"(\d+)(MIN|WE|[HDWMY])")
@@ -169,6 +170,7 @@ def _lexicon() -> _Lexicon:
     deferral: set[str] = set()
     occasions: set[str] = set()
     reports: set[str] = set()
+    reactions: set[str] = set()
     for lineno, raw in enumerate(text.splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
@@ -215,6 +217,8 @@ def _lexicon() -> _Lexicon:
                 occasions.add(phrase)
             elif kind == "report":
                 reports.add(phrase)
+            elif kind == "reaction":
+                reactions.add(phrase)
             else:
                 raise ValueError(f"unknown kind {kind!r}")
         except (ValueError, IndexError) as exc:
@@ -222,7 +226,7 @@ def _lexicon() -> _Lexicon:
     return _Lexicon(
         months, abbrevs, weekdays, numbers, units, frozenset(plurals), seasons, pods, holidays, refs,
         portions, frozenset(future_heads), frozenset(schedule), frozenset(deferral), frozenset(occasions),
-        frozenset(reports),
+        frozenset(reports), frozenset(reactions),
     )
 
 
@@ -2291,10 +2295,6 @@ def _shifted(anchor: TimeMention, n: float | None, code: str, sign: int, text: s
     return DateWindow(text=text, start=start.isoformat(), end=end.isoformat(), precision=precision)
 
 
-# Verbs of saying: their date is when something was told, not when what is told happened.
-_REPORTING_LEMMAS = frozenset("say tell announce report state add claim confirm write".split())
-
-
 def _anchor_above(token: Token, dated: Sequence[TimeMention],
                   scope: set[int]) -> tuple[TimeMention, bool] | None:
     """The date of the nearest clause above `token` outside `scope`; else the last date before it in the
@@ -2314,7 +2314,7 @@ def _anchor_above(token: Token, dated: Sequence[TimeMention],
         if found is not None:
             # "said on Tuesday they had killed dozens, a day after X attacked": the day is the report's,
             # and the act X is counted from has no date of its own
-            return found, act_between and t.lemma_.lower() in _REPORTING_LEMMAS
+            return found, act_between and t.lemma_.lower() in _lexicon().report_verbs
         act_between = True
     before = [m for m in dated if m.span.end <= token.i and m.span.start not in scope]
     return (before[-1], act_between) if before else None
@@ -2451,10 +2451,9 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
 
 # An act named as what a later act answers ("protesting against the massacre", "after a weekend assault",
 # "denounced the killing", "an inquiry into the shelling") happened before it: the reaction's own date
-# bounds it from above only. Prepositions and verbs that make their object such an earlier act:
+# bounds it from above only. Prepositions that make their object such an earlier act (the verbs are the
+# `reaction` rows of time_words.tsv):
 _REACTION_PREPS = frozenset("after following over against into about since".split())
-_REACTION_VERBS = frozenset(
-    "denounce condemn protest deplore decry mourn investigate probe avenge blame commemorate".split())
 _EARLIER_DAYS = 6  # the reaction's date and the week before it
 
 
@@ -2497,7 +2496,7 @@ def _reacted_to(trigger: Token, verb: Token | None) -> bool:
         if t.dep_ == "pobj" and head.lower_ in _REACTION_PREPS:
             return True
         if head.i == verb.i:
-            return t.dep_ == "dobj" and verb.lemma_.lower() in _REACTION_VERBS
+            return t.dep_ == "dobj" and verb.lemma_.lower() in _lexicon().reaction_verbs
         t = head
     return False
 

@@ -347,9 +347,9 @@ def _governing_prep(span: Span) -> Token | None:
             if _is_place_prep(head):
                 return head
             # "in the village of X"; "in several towns, including X" and "cities such as X" list places
-            if head.lower_ in ("of", "including", "like", "as") and _lemma(_listing_noun(head)) in PLACE_NOUNS \
-                    and _listing_noun(head) != head:
-                tok = _listing_noun(head)
+            listed = _listing_noun(head) if head.lower_ in ("of", "including", "like", "as") else head
+            if listed != head and _lemma(listed) in PLACE_NOUNS:
+                tok = listed
                 continue
             break
         if tok.dep_ in ("conj", "appos", "compound", "poss", "npadvmod", "nmod", "amod") or (
