@@ -28,10 +28,12 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/tacitus eval all --data $(SHARED)/data --gold tests/gold
 
-# Seconds per article (extract_seed) and batch-ingest throughput with 1 and 2 workers against bare spaCy.
+# Seconds per article (extract_seed), batch-ingest throughput with 1 and 2 workers against bare spaCy, and
+# the CPU time of each spaCy component, the model's against ours.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_seed.py
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/components.py
 
 # p50/p95 latency of the main API queries on a generated 100,000-event store (kept in bench-api.duckdb).
 bench-api: $(STAMP)
