@@ -33,6 +33,10 @@ def test_recorded_floors_leave_room_for_the_last_digits(tmp_path: Path) -> None:
     path = tmp_path / "floors.json"
     record({"a.x": 0.8297, "geo.median_error_km": 38.7, "seed.events_in_output": 44}, path)
     assert load_floors(path) == {"a.x": 0.82, "geo.median_error_km": 40.0, "seed.events_in_output": 44.0}
+    # a median of no error at all still leaves room: the ceiling is the next multiple of 5 above
+    other = tmp_path / "other.json"
+    record({"geo.median_error_km": 0.0}, other)
+    assert load_floors(other) == {"geo.median_error_km": 5.0}
 
 
 def test_shipped_floors_cover_every_set() -> None:

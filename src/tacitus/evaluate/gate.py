@@ -106,9 +106,10 @@ def check(figures: dict[str, float], floors: dict[str, float]) -> list[Breach]:
 
 def _pinned(name: str, value: float) -> float:
     """The floor a figure pins: rounded down to two decimals, so the last digit of a ratio's noise never
-    breaks the gate; a ceiling rounded up (a count to itself, kilometres to the next 5)."""
+    breaks the gate; a ceiling rounded up (a count to itself, kilometres to the next multiple of 5 above,
+    so a median of 0 km pins 5, not a ceiling that one kilometre breaks)."""
     if name in CEILINGS:
-        return float(math.ceil(value / 5) * 5) if name.endswith("_km") else float(math.ceil(value))
+        return float((math.floor(value / 5) + 1) * 5) if name.endswith("_km") else float(math.ceil(value))
     return math.floor(value * 100 + 1e-9) / 100
 
 
