@@ -4,7 +4,8 @@ date window, status and participants of the event they describe.
 Each test states one rule that keeps reports of one real-world event alike across articles (so that
 they cluster) without tuning to any article: the place of a report is not the place of what it tells,
 an act something answers came before it, a count from an act known only by its report reaches back
-from the report, two negations cancel, a dateline is no participant.
+from the report, "the talks" are the talks told before, two negations cancel, a dateline is no
+participant, who is blamed for an act did it.
 """
 
 from __future__ import annotations
@@ -111,6 +112,17 @@ def test_an_act_counted_days_before_another_does_not_take_the_storys_day(pipelin
     assert bombed.date is None or bombed.date.start != "2025-04-08"
 
 
+def test_a_definite_event_noun_refers_back_to_the_act_told_before(pipeline: Pipeline) -> None:
+    text = ("Delegations of Sudan and South Sudan met in Addis Ababa on Monday under African Union mediation.\n\n"
+            "Both governments say the border must stay open to traders.\n\n"
+            "The talks were also attended by envoys from Egypt and Kenya.")
+    attended = event(pipeline, text, "attended")
+    assert (attended.date.start, attended.date.end) == ("2025-04-07", "2025-04-07")
+    # an indefinite noun tells of another act: it does not borrow the date
+    other = event(pipeline, text.replace("The talks were also", "Separate talks were"), "attended")
+    assert other.date.start != "2025-04-07"
+
+
 # -- status and participants -----------------------------------------------------------------------
 
 
@@ -147,3 +159,13 @@ def test_the_place_a_relative_clause_hangs_on_did_not_act(pipeline: Pipeline) ->
     killed = event(pipeline, "A car bomb exploded outside a restaurant in Mogadishu, which killed 12 people.",
                    "killed")
     assert killed.source is None
+
+
+def test_who_is_blamed_for_an_act_did_it(pipeline: Pipeline) -> None:
+    attack = event(pipeline, "The governor of Diffa on Tuesday blamed Boko Haram for the attack, in which six "
+                             "soldiers died.", "attack")
+    assert attack.source is not None and attack.source.name is not None and "Boko Haram" in attack.source.name
+    # …while who acts in an event named after "for" without anyone judged is still the subject
+    rally = event(pipeline, "Thousands of Kenyan teachers gathered in Nairobi on Tuesday for a rally against the "
+                            "new tax.", "rally")
+    assert rally.source is not None and rally.source.country == "KEN"

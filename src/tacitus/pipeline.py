@@ -70,6 +70,10 @@ RANK_BY_DEPTH = (1.0, 0.8, 0.7)
 DROP_BY_DEPTH = (1.0, 0.9, 0.85)
 
 
+# Determiners that make an event noun refer to an act already told.
+_DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+
+
 @dataclass
 class _DocState:
     article: Article
@@ -82,6 +86,9 @@ class _DocState:
     # (paragraph start, date) of the last sentence whose events had a date of their own.
     previous_date: tuple[int, DateWindow] | None = None
     seen_sentences: set[str] = field(default_factory=set)
+    # (type, date) of the acts of earlier sentences that had a date, in text order: what "the talks" or
+    # "the attack" of a later sentence refers back to.
+    dated_acts: list[tuple[str, DateWindow]] = field(default_factory=list)
 
 
 class Pipeline:
@@ -316,6 +323,7 @@ class Pipeline:
                 continue
             if sequenced(cand.trigger):
                 continue  # "three days after the group bombed a restaurant": not the story's day
+            referred = self._referred_act(state, event, cand)
             if event.status in ("planned", "hypothetical", "demanded"):
                 told = cand.report_verb or cand.intent_verb or cand.anchor
                 if told is cand.anchor and told.dep_ in ("ccomp", "xcomp") and told.head.i != told.i:
@@ -324,6 +332,8 @@ class Pipeline:
                     continue
                 carried = next((e.date for e, c in pairs if c.trigger.i == told.i
                                 and carried_window(e.date, published)), None) or story_time()
+            elif referred is not None:
+                carried = referred
             elif told_in_past(cand.anchor):
                 carried = own[0] if own else story_time()
             else:
@@ -331,6 +341,20 @@ class Pipeline:
             if carried is not None:
                 event.date = DateWindow(text=carried.text, start=carried.start, end=carried.end,
                                         precision=carried.precision)
+        state.dated_acts += [(e.type, e.date) for e, c in pairs if e.date is not None
+                             and carried_window(e.date, published) and not describes(c.anchor)]
+
+    def _referred_act(self, state: _DocState, event: EventMention, cand: EventCandidate) -> DateWindow | None:
+        """The date of the act a definite event noun refers back to: "The talks were also attended by
+        observers", "The attack was later claimed by IS" tell more of the last talks or attack the story
+        dated, not of a new one on the day of publication."""
+        noun = cand.trigger if cand.trigger.pos_ == "NOUN" else next(
+            (c for c in cand.trigger.children if c.dep_ in ("nsubj", "nsubjpass", "dobj") and c.pos_ == "NOUN"), None)
+        if noun is None or not any(c.dep_ == "det" and c.lower_ in _DEFINITE for c in noun.children):
+            return None
+        if not any(entry.type == event.type for entry in self.lexicon.nouns.get(noun.lemma_.lower(), ())):
+            return None
+        return next((date for type_, date in reversed(state.dated_acts) if type_ == event.type), None)
 
     def _location(self, state: _DocState, cand: EventCandidate, source: ActorRef | None,
                   target: ActorRef | None) -> PlaceRef | None:

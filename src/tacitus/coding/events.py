@@ -533,7 +533,13 @@ def _noun_roles(cand: EventCandidate, lex: Lexicon) -> tuple[Token | None, Token
         source = source or _pobj_for(verb, ("by",))
     elif node.dep_ == "pobj" and node.head.head.i == verb.i and node.head.lower_ in {"in", "during", "through", "at",
                                                                                    "on", "for"}:
-        source = source or _subject(verb)
+        judged = next((c for c in verb.children if c.dep_ == "dobj"), None) if node.head.lower_ == "for" else None
+        if judged is not None and _speaks_of(verb, lex):
+            # "blamed the group for the attack", "praised the army for the rescue": who speaks of the act
+            # judges it; the one judged for it did it
+            source = source or judged
+        else:
+            source = source or _subject(verb)
     return source, target
 
 
