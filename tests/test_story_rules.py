@@ -123,6 +123,24 @@ def test_a_definite_event_noun_refers_back_to_the_act_told_before(pipeline: Pipe
     assert other.date.start != "2025-04-07"
 
 
+def test_a_when_clause_after_a_time_phrase_happened_at_that_time(pipeline: Pipeline) -> None:
+    killed = event(pipeline, "It was the deadliest attack in the region since March, when jihadists killed 30 "
+                             "soldiers at a base near Arbinda.", "killed")
+    assert (killed.date.start, killed.date.end) == ("2025-03-01", "2025-03-31")  # March, not since March
+    text = ("A suicide bomber struck a market in Kismayo on Friday, killing 11 people. The attack was the deadliest "
+            "in the city since a week earlier, when gunmen stormed a hotel, killing four guards.")
+    stormed = event(pipeline, text, "stormed")
+    # a week before the Friday the story had reached (April 4), not that Friday
+    assert stormed.date.start is not None and stormed.date.end is not None
+    assert stormed.date.start <= "2025-03-28" <= stormed.date.end < "2025-04-04"
+
+
+def test_an_act_told_in_a_relative_clause_on_what_a_reaction_answers_came_before_it(pipeline: Pipeline) -> None:
+    killed = event(pipeline, "Protesters in Goma on Saturday denounced the shelling that killed nine people in a "
+                             "camp.", "killed")
+    assert killed.date.end == "2025-04-05" and killed.date.start is not None and killed.date.start < "2025-04-05"
+
+
 # -- status and participants -----------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from .nlp import doc_text, load_nlp, sentence_of, span_text
 from .resolve.actors import ActorRegistry, ActorResolver, document_actors, noun_phrase
 from .resolve.dates import (
     TimeMention,
+    before_reaction,
     carried_window,
     describes,
     event_date,
@@ -310,7 +311,8 @@ class Pipeline:
         demanded or supposed takes the time of the statement that tells of it ("they warned that
         attacks would resume"), when that statement is told in the past."""
         published = state.article.published
-        own = [e.date for e, c in pairs if carried_window(e.date, published) and not describes(c.anchor)]
+        own = [e.date for e, c in pairs if e.date is not None and carried_window(e.date, published)
+               and not describes(c.anchor)]
         story: list[DateWindow | None] = []  # computed once, when an event needs it
 
         def story_time() -> DateWindow | None:
@@ -335,7 +337,7 @@ class Pipeline:
             elif referred is not None:
                 carried = referred
             elif told_in_past(cand.anchor):
-                carried = own[0] if own else story_time()
+                carried = before_reaction(cand.trigger, own[0]) if own else story_time()
             else:
                 continue
             if carried is not None:

@@ -2234,18 +2234,31 @@ def _nearest_governing(sentence: Sequence[TimeMention], verb: Token | None, publ
 def _dated_head(verb: Token, sentence: Sequence[TimeMention]) -> DateWindow | None:
     """A relative clause on a date is dated by it: "on the same day that Trump ordered ...", "since 2011,
     when the army went in"; not a copula or a "which" clause that only comments on the date."""
-    if verb.dep_ != "relcl" or _lemma(verb) == "be":
+    if _lemma(verb) == "be":
         return None
-    set_off = verb.left_edge.i > 0 and verb.doc[verb.left_edge.i - 1].text == ","
-    if set_off and not any(c.lower_ == "when" for c in verb.children):
-        return None  # "Friday, which marked the anniversary of the protests": a comment on the date
-    head = verb.head.i
-    mention = next((m for m in sentence if m.span.start <= head < m.span.end and _dated(m)), None)
+    if verb.dep_ == "relcl":
+        set_off = verb.left_edge.i > 0 and verb.doc[verb.left_edge.i - 1].text == ","
+        if set_off and not any(c.lower_ == "when" for c in verb.children):
+            return None  # "Friday, which marked the anniversary of the protests": a comment on the date
+        head = verb.head.i
+        mention = next((m for m in sentence if m.span.start <= head < m.span.end and _dated(m)), None)
+    else:
+        # the parser often hangs "since March, when jihadists killed 30" on the main verb
+        mention = next((m for m in sentence if _when_after(verb) == m.span.end and _dated(m)), None)
     if mention is None:
         return None
     assert mention.ref.start_date is not None
     return DateWindow(text=mention.ref.text, start=mention.ref.start_date, end=mention.ref.end_date,
                       precision=_window_precision(mention.ref))
+
+
+def _when_after(verb: Token) -> int | None:
+    """Where the time phrase a when-clause restates ends: "since March, when jihadists killed 30 soldiers",
+    "a week earlier, when gunmen stormed a hotel" (the index of the comma before "when")."""
+    first = verb.left_edge
+    if verb.dep_ not in ("relcl", "advcl") or first.lower_ != "when" or first.i < 2:
+        return None
+    return first.i - 1 if verb.doc[first.i - 1].text == "," else None
 
 
 def _duration_step(ref: TimeRef) -> tuple[float | None, str] | None:
@@ -2278,7 +2291,12 @@ def _shifted(anchor: TimeMention, n: float | None, code: str, sign: int, text: s
     """The anchor's window moved `sign` × n units; a vague count ("days after") moves it 2 to 9 units, hours
     move it by whole days. Coarse units widen the window to whole weeks, months or years."""
     assert anchor.ref.start_date is not None and anchor.ref.end_date is not None
-    lo, hi = date.fromisoformat(anchor.ref.start_date), date.fromisoformat(anchor.ref.end_date)
+    return _shifted_window(date.fromisoformat(anchor.ref.start_date), date.fromisoformat(anchor.ref.end_date),
+                           _window_precision(anchor.ref), n, code, sign, text)
+
+
+def _shifted_window(lo: date, hi: date, own: str, n: float | None, code: str, sign: int, text: str) -> DateWindow:
+    """The window lo..hi (of precision `own`) moved `sign` × n units; see _shifted."""
     near, far = (n, n) if n is not None else (2.0, float(_VAGUE_FAR))
     if code in ("H", "MIN"):
         per_day = 24 if code == "H" else 24 * 60
@@ -2290,7 +2308,6 @@ def _shifted(anchor: TimeMention, n: float | None, code: str, sign: int, text: s
     unit = _UNIT_PRECISION[code]
     if unit != "day":
         start, end = _unit_window(start, unit)[0], _unit_window(end, unit)[1]
-    own = _window_precision(anchor.ref)
     precision = max(unit, own, key=lambda p: _PRECISION_RANK.get(p, 0))
     return DateWindow(text=text, start=start.isoformat(), end=end.isoformat(), precision=precision)
 
@@ -2326,7 +2343,8 @@ def _counted(anchor: tuple[TimeMention, bool], n: float | None, code: str, sign:
     return _on_or_before(window) if past_report else window
 
 
-def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeMention]) -> DateWindow | None:
+def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeMention],
+                    story: Callable[[], DateWindow | None]) -> DateWindow | None:
     """Dates counted from another: "a day after shelling killed 30" (the shelling is a day before the main
     clause's date), "released them on Wednesday, 14 months after seizing the ship", "the gangs that two days
     earlier overran the town", and the main clause of "retaliated two days after rebels attacked on Monday"
@@ -2349,10 +2367,19 @@ def _sequence_shift(trigger: Token, verb: Token | None, sentence: Sequence[TimeM
                 continue
             scope = {host.i, *(c.i for c in host.children if c.dep_ == "conj"
                                and not any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children))}
-            if verb.i not in scope:
+            restates = _when_after(verb) == word.i + 1  # "a week earlier, when gunmen stormed a hotel"
+            if verb.i not in scope and not restates:
                 continue
             anchor = _anchor_above(host, dated, {t.i for t in host.subtree})
             sign = -1 if lw in ("earlier", "before") else 1
+            if anchor is None and restates:
+                # "The bombing was the deadliest since a week earlier, when ...": counted from the act the
+                # story has reached
+                now = story()
+                if now is None or now.start is None or now.end is None:
+                    return None
+                return _shifted_window(date.fromisoformat(now.start), date.fromisoformat(now.end), now.precision,
+                                       n, code, sign, text)
             return None if anchor is None else _counted(anchor, n, code, sign, text)
         roots = [word]
         if word.dep_ == "mark":
@@ -2431,13 +2458,16 @@ def event_date(trigger: Token, mentions: Sequence[TimeMention], published: date 
         return _on_or_before(best[4]) if best[0] >= 1 and (_reacted_to(trigger, verb) or reported) else best[4]
     if unresolved:
         return _fallback(published)  # its own date cannot be resolved ("the next day"): borrow none
+    dated_noun = _dated_head(verb, sentence) if verb is not None else None
+    if dated_noun is not None:
+        return dated_noun  # "since March, when jihadists killed 30": March, not since March
     for antecedent in _relative_antecedents(verb):
         # "a bombardment this week that killed 20": the relative clause's act is its antecedent's
         own = [m for m in sentence if (_attachment(m, antecedent, None) or (9, 0))[0] == 0]
         dated = [w for w, _ in _windows(own, sentence, published, tense)]
         if dated:
             return min(dated, key=_width)
-    shifted = _sequence_shift(trigger, verb, sentence)
+    shifted = _sequence_shift(trigger, verb, sentence, lambda: narrative_date(sent, mentions, published))
     if shifted is not None:
         return _on_or_before(shifted) if _reacted_to(trigger, verb) else shifted
     attached_ids = {m.ref.start for m in attached}
@@ -2485,9 +2515,11 @@ def _pluperfect(verb: Token | None) -> bool:
 
 
 def _reacted_to(trigger: Token, verb: Token | None) -> bool:
-    """Whether an event noun is the earlier act its governing clause reacts to."""
+    """Whether an event noun is the earlier act its governing clause reacts to; or an act told in a relative
+    clause on such a noun ("an inquiry into the shelling that wounded two soldiers")."""
     if trigger.pos_ not in ("NOUN", "PROPN") or verb is None or trigger.i == verb.i:
-        return False
+        return trigger.i == getattr(verb, "i", None) and any(
+            _reacted_to(noun, _governing_verb(noun)) for noun in _relative_antecedents(verb))
     t = trigger
     for _ in range(len(trigger.doc)):
         head = t.head
@@ -2499,6 +2531,12 @@ def _reacted_to(trigger: Token, verb: Token | None) -> bool:
             return t.dep_ == "dobj" and verb.lemma_.lower() in _lexicon().reaction_verbs
         t = head
     return False
+
+
+def before_reaction(trigger: Token, window: DateWindow) -> DateWindow:
+    """`window`, the date of another act of the sentence, as the date of `trigger`'s act: on or before it
+    when that act is what the sentence reacts to ("denounced the shelling that killed nine")."""
+    return _on_or_before(window) if _reacted_to(trigger, _governing_verb(trigger)) else window
 
 
 def _on_or_before(window: DateWindow) -> DateWindow:
