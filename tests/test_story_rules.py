@@ -68,6 +68,14 @@ def test_a_small_town_abroad_is_no_namesake_in_a_story_about_another_country(pip
     assert bombed.location is not None and bombed.location.country == "MMR"
 
 
+def test_the_town_an_attack_or_capture_takes_is_a_place_whatever_the_model_tagged(pipeline: Pipeline) -> None:
+    # the small model tags "Goma" here as a person; the verb says it is a place
+    attacked = event(pipeline, "M23 rebels attacked Goma on Monday.", "attacked")
+    assert attacked.location is not None and attacked.location.name == "Goma"
+    retook = event(pipeline, "Congolese troops retook Bunia on Monday after a week of fighting.", "retook")
+    assert retook.location is not None and retook.location.name == "Bunia"
+
+
 # -- when -----------------------------------------------------------------------------------------
 
 
@@ -187,3 +195,13 @@ def test_who_is_blamed_for_an_act_did_it(pipeline: Pipeline) -> None:
     rally = event(pipeline, "Thousands of Kenyan teachers gathered in Nairobi on Tuesday for a rally against the "
                             "new tax.", "rally")
     assert rally.source is not None and rally.source.country == "KEN"
+
+
+def test_an_act_hoped_for_is_planned_and_verb_lemmas_are_mended(pipeline: Pipeline) -> None:
+    # the model lemmatizes "hopes" as "hop", so the plan cue "hope" was never seen
+    retake = event(pipeline, "The Malian army hopes to retake Kidal before the rains.", "retake")
+    assert retake.status == "planned"
+    lemmas = {t.text: t.lemma_ for t in pipeline.nlp("They hoped, hopes and hoping; it hopped, shopped and "
+                                                     "retook the hill; he rates it.") if t.tag_.startswith("VB")}
+    assert {w: lemmas.get(w) for w in ("hoped", "hoping", "retook", "hopped", "shopped", "rates")} == {
+        "hoped": "hope", "hoping": "hope", "retook": "retake", "hopped": "hop", "shopped": "shop", "rates": "rate"}

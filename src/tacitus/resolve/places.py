@@ -731,14 +731,26 @@ def _make(span: Span, label: str, gazetteer: Gazetteer, fold_case: bool = False)
     root = found.root
     actor_modifier = (label in ("PERSON", "ORG") and root.dep_ == "compound"
                       and _lemma(root.head) not in PLACE_NOUNS)
-    cand.introduced = (prep is not None or _placed_by_apposition(found)) and not _qualifies_a_noun(found) \
-        and not actor_modifier
+    cand.introduced = (prep is not None or _placed_by_apposition(found) or _taken_place(found)) \
+        and not _qualifies_a_noun(found) and not actor_modifier
     cand.locative = cand.introduced and prep is not None and _is_locative(prep) and use != EMBEDDED
     if cand.locative and use == MODIFIER:
         cand.use = LITERAL  # "at Gao Airport": the airport is in the town
     elif not cand.introduced and root.dep_ in ("nsubj", "nsubjpass") and root.head.pos_ == "VERB":
         cand.use = METONYM  # "Washington said", "Mali rejected the plan": its government acts
     return cand
+
+
+# Verbs whose object is, in war news, a place: "M23 rebels attacked Goma", "troops retook Kidal". The small
+# model often tags such a town PERSON; the verb says what it is.
+PLACE_OBJECT_VERBS = frozenset({"attack", "capture", "seize", "overrun", "besiege", "retake", "recapture", "storm",
+                                "encircle", "shell", "bombard", "occupy", "liberate", "enter", "raid"})
+
+
+def _taken_place(span: Span) -> bool:
+    """Whether the name is the object of a verb of taking or attacking a place ("attacked Goma")."""
+    root = span.root
+    return root.dep_ == "dobj" and root.head.pos_ == "VERB" and root.head.lemma_.lower() in PLACE_OBJECT_VERBS
 
 
 def _placed_by_apposition(span: Span) -> bool:
