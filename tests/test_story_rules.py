@@ -205,3 +205,11 @@ def test_an_act_hoped_for_is_planned_and_verb_lemmas_are_mended(pipeline: Pipeli
                                                      "retook the hill; he rates it.") if t.tag_.startswith("VB")}
     assert {w: lemmas.get(w) for w in ("hoped", "hoping", "retook", "hopped", "shopped", "rates")} == {
         "hoped": "hope", "hoping": "hope", "retook": "retake", "hopped": "hop", "shopped": "shop", "rates": "rate"}
+
+
+def test_a_two_word_demonym_is_read_whole(pipeline: Pipeline) -> None:
+    clashed = event(pipeline, "South Sudanese troops clashed with rebels near Yei on Friday.", "clashed")
+    assert clashed.source is not None and clashed.source.country == "SSD"  # not Sudan's army
+    met = event(pipeline, "South Korean officials met North Korean envoys on Friday.", "met")
+    assert met.source is not None and met.target is not None
+    assert (met.source.country, met.target.country) == ("KOR", "PRK")

@@ -446,6 +446,8 @@ class ActorResolver:
         # A name split by the parser: try the tail words ("President Vladimir Putin"), cut from the text.
         text = doc_text(self.doc)
         for i in range(span.start, span.end - 1):
+            if i > span.start and self.doc[i].ent_iob_ == "I":
+                continue  # never from inside a name: "Sudanese troops" of "South Sudanese troops"
             entry = self.registry.by_alias(text[self.doc[i].idx:span.end_char], self.learned)
             if entry is not None and entry.kind != "country":
                 return entry
@@ -473,8 +475,8 @@ class ActorResolver:
                     break
             if sector:
                 break
-        for text in texts:
-            key = fold(text)
+        # Two words first: "South Sudanese" is not "Sudanese", "South Korean" names a country "Korean" does not.
+        for key in [fold(f"{a} {b}") for a, b in zip(texts, texts[1:], strict=False)] + [fold(t) for t in texts]:
             iso = reg.demonyms.get(key) or reg.capitals.get(key)
             if iso:
                 country = iso
