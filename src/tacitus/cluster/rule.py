@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from ..errors import DataError
 from ..geo import great_circle_km
 from ..models import PLOVER_TYPES
+from ..tables import read_rows
 
 DATA_DIR = Path(str(resources.files("tacitus.cluster") / "data"))
 
@@ -103,7 +104,7 @@ def families(data_dir: Path = DATA_DIR) -> dict[str, Family]:
     """PLOVER type → its family, from `families.tsv`."""
     path = data_dir / "families.tsv"
     out: dict[str, Family] = {}
-    for n, cells in _rows(path, 5):
+    for n, cells in read_rows(path, 5):
         type_, family, slack, roles, place = cells
         if type_ not in PLOVER_TYPES:
             raise DataError(f"{path}:{n}: {type_!r} is not a PLOVER type")
@@ -154,25 +155,7 @@ def sentence_words(sentence: str) -> frozenset[str]:
 def sector_groups(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """Actor sector → its group, from `sector_groups.tsv`; sectors not listed belong to no group."""
     path = data_dir / "sector_groups.tsv"
-    return {sector: group for _, (sector, group) in _rows(path, 2)}
-
-
-def _rows(path: Path, width: int) -> list[tuple[int, list[str]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    rows = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = [c.strip() for c in line.split("\t")]
-        if len(cells) != width or not all(cells):
-            raise DataError(f"{path}:{n}: expected {width} tab-separated cells")
-        rows.append((n, cells))
-    if not rows:
-        raise DataError(f"{path}: empty data file")
-    return rows
+    return {sector: group for _, (sector, group) in read_rows(path, 2)}
 
 
 @dataclass(frozen=True)

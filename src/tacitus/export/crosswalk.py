@@ -51,6 +51,7 @@ import pycountry
 
 from tacitus.errors import DataError
 from tacitus.resolve.gazetteer import DEFAULT_COUNTRIES_TSV, read_countries_tsv
+from tacitus.tables import read_rows
 
 DATA_DIR = Path(str(resources.files("tacitus.export") / "data"))
 
@@ -93,7 +94,7 @@ class SectorCodes:
 @cache
 def sector_codes(path: Path = DATA_DIR / "sectors.tsv") -> dict[str, SectorCodes]:
     out: dict[str, SectorCodes] = {}
-    for lineno, cells in _rows(path, ("sector", "acled_inter", "cameo_role")):
+    for lineno, cells in read_rows(path, 3, ("sector", "acled_inter", "cameo_role"), allow_empty=True):
         sector, inter, role = cells
         if inter and not inter.isdigit():
             raise DataError(f"{path}:{lineno}: acled_inter {inter!r} is not a number")
@@ -104,7 +105,7 @@ def sector_codes(path: Path = DATA_DIR / "sectors.tsv") -> dict[str, SectorCodes
 @cache
 def acled_regions(path: Path = DATA_DIR / "acled_regions.tsv") -> dict[str, str]:
     out: dict[str, str] = {}
-    for lineno, (region, countries) in _rows(path, ("region", "countries")):
+    for lineno, (region, countries) in read_rows(path, 2, ("region", "countries")):
         for code in countries.split("|"):
             if code in out:
                 raise DataError(f"{path}:{lineno}: {code} is already in {out[code]}")
@@ -121,28 +122,6 @@ def country_names() -> dict[str, str]:
 def iso_numeric(iso3: str) -> str:
     found = pycountry.countries.get(alpha_3=iso3)
     return str(int(found.numeric)) if found is not None else ""
-
-
-def _rows(path: Path, header: tuple[str, ...]) -> list[tuple[int, list[str]]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    rows: list[tuple[int, list[str]]] = []
-    seen_header = False
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if not seen_header:
-            if tuple(cells) != header:
-                raise DataError(f"{path}:{lineno}: header must be {' '.join(header)}")
-            seen_header = True
-            continue
-        if len(cells) != len(header) or not cells[0]:
-            raise DataError(f"{path}:{lineno}: expected {len(header)} tab-separated cells")
-        rows.append((lineno, cells))
-    return rows
 
 
 # -- ACLED ----------------------------------------------------------------------------------------
