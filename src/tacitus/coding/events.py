@@ -99,22 +99,10 @@ def _is_verb(token: Token) -> bool:
 
 
 def verb_keys(token: Token) -> list[str]:
-    """Lemma candidates for a verb: the model's lemma, then repairs for the small model's
-    slips on regular past forms ("staged" → "stag", "raped" → "rap"), then the form with its
-    particle ("carry out")."""
+    """Lemma candidates for a verb: the form with its particle ("carry out"), then the lemma. The small
+    model's lemma slips ("staged" → "stag") are mended once for every stage by `nlp.VerbLemmas`."""
     lemma = token.lemma_.lower()
-    keys = [lemma]
-    lower = token.lower_
-    if token.tag_ in {"VBD", "VBN"} and lower.endswith("ed"):
-        keys += [lower[:-1], lower[:-2]]
-        if len(lower) > 4 and lower[-3] == lower[-4]:
-            keys.append(lower[:-3])  # "shelled" → "shell"
-    elif token.tag_ == "VBG" and lower.endswith("ing"):
-        keys += [lower[:-3], lower[:-3] + "e"]
-    elif token.tag_ == "VBZ" and lower.endswith("s"):
-        keys.append(lower[:-1])
-    prt = [c.lower_ for c in token.children if c.dep_ == "prt"]
-    return [*(f"{k} {p}" for k in keys for p in prt), *dict.fromkeys(keys)]
+    return [*(f"{lemma} {c.lower_}" for c in token.children if c.dep_ == "prt"), lemma]
 
 
 def _lookup(keys: list[str], table: dict[str, list[TriggerEntry]]) -> str | None:
