@@ -2517,9 +2517,12 @@ def _pluperfect(verb: Token | None) -> bool:
 def _reacted_to(trigger: Token, verb: Token | None) -> bool:
     """Whether an event noun is the earlier act its governing clause reacts to; or an act told in a relative
     clause on such a noun ("an inquiry into the shelling that wounded two soldiers")."""
-    if trigger.pos_ not in ("NOUN", "PROPN") or verb is None or trigger.i == verb.i:
-        return trigger.i == getattr(verb, "i", None) and any(
-            _reacted_to(noun, _governing_verb(noun)) for noun in _relative_antecedents(verb))
+    if verb is None:
+        return False
+    if trigger.i == verb.i:  # the act's own clause: reacted to when the noun it describes is
+        return any(_reacted_to(noun, _governing_verb(noun)) for noun in _relative_antecedents(verb))
+    if trigger.pos_ not in ("NOUN", "PROPN"):
+        return False
     t = trigger
     for _ in range(len(trigger.doc)):
         head = t.head
