@@ -6,7 +6,6 @@ import csv
 import datetime
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from desk_store import build_store
 from tacitus.cli import cli
 from tacitus.errors import InputError
 from tacitus.export import FORMATS, export_events
@@ -41,17 +39,6 @@ GDELT_HEADER = (
     "ActionGeo_Type ActionGeo_FullName ActionGeo_CountryCode ActionGeo_Lat ActionGeo_Long ActionGeo_FeatureID "
     "DATEADDED SOURCEURL"
 )
-
-
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("export") / "desk.duckdb")
-
-
-@pytest.fixture
-def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with q.connect(db_path) as connection:
-        yield connection
 
 
 def listed(con: duckdb.DuckDBPyConnection, flt: EventFilter) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ import lxml.html
 import pytest
 from fastapi import FastAPI
 
-from desk_store import build_store
 from tacitus.api import create_app
 from tacitus.models import PLOVER_TYPES
 from tacitus.store import query
@@ -199,13 +198,8 @@ def test_form_names_the_field_at_fault(params: dict[str, str], field: str) -> No
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("web") / "desk.duckdb")
-
-
-@pytest.fixture(scope="module")
-def app(store: Path) -> Iterator[FastAPI]:
-    application = create_app(store, ui=mount_ui)
+def app(db_path: Path) -> Iterator[FastAPI]:
+    application = create_app(db_path, ui=mount_ui)
     yield application
     application.state.tacitus.close()
 
@@ -229,7 +223,7 @@ def _rows(doc: Any) -> list[Any]:
     return doc.xpath("//table[@id='event-table']/tbody/tr")
 
 
-def test_events_page_shows_map_timeline_and_table(app: FastAPI, store: Path) -> None:
+def test_events_page_shows_map_timeline_and_table(app: FastAPI) -> None:
     doc = page(app, "/")
     with app.state.tacitus.cursor() as con:
         listed = query.list_events(con, query.EventFilter(), limit=routes.PAGE_SIZE)
@@ -241,13 +235,13 @@ def test_events_page_shows_map_timeline_and_table(app: FastAPI, store: Path) -> 
     assert len(dots) == len({(round(p["lon"], 4), round(p["lat"], 4)) for p in located}) > 1
     bars = doc.xpath("//svg[contains(@class, 'timeline')]//rect[contains(@class, 'bar')]")
     assert sum(int(b.get("data-count")) for b in bars) == sum(
-        1 for e in query_all(app) if e["date"] and e["date"].get("start"))
+        1 for e in all_events(app) if e["date"] and e["date"].get("start"))
     assert {b.get("data-type") for b in bars} <= set(PLOVER_TYPES)
 
 
-def query_all(app: FastAPI) -> list[dict[str, Any]]:
+def all_events(app: FastAPI, level: str = "clusters") -> list[dict[str, Any]]:
     with app.state.tacitus.cursor() as con:
-        return query.list_events(con, query.EventFilter(), limit=1000).items
+        return query.list_events(con, query.EventFilter(level=level), limit=1000).items
 
 
 def test_a_type_filter_narrows_table_map_and_timeline(app: FastAPI) -> None:
@@ -290,14 +284,9 @@ def test_the_table_pages_through_every_event_once(app: FastAPI, monkeypatch: pyt
         url = following[0] if following else None
         if pages > 1:
             assert doc.xpath("//a[@id='first-page']")
-    mentions = query_all_mentions(app)
+    mentions = all_events(app, level="mentions")
     assert pages == -(-len(mentions) // 5) > 1
     assert seen == [m["id"] for m in mentions]
-
-
-def query_all_mentions(app: FastAPI) -> list[dict[str, Any]]:
-    with app.state.tacitus.cursor() as con:
-        return query.list_events(con, query.EventFilter(level="mentions"), limit=1000).items
 
 
 def _best_sourced(app: FastAPI) -> dict[str, Any]:
@@ -326,6 +315,28 @@ def test_event_page_marks_each_mentions_evidence_in_its_article(app: FastAPI) ->
             link = section.xpath(".//div[@class='meta']/a/@href")[0]
             assert link.startswith(f"/documents/{mention['document']['id']}?event={mention['id']}")
     assert doc.xpath("//svg[@id='event-map']//g[contains(@class, 'dot')]")
+
+
+def test_event_page_reads_each_article_once_for_its_mentions(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    with app.state.tacitus.cursor() as con:
+        clusters = query.list_events(con, query.EventFilter(), limit=1000).items
+        mentions = {c["id"]: (query.get_event(con, c["id"]) or {}).get("mentions") or [] for c in clusters}
+    # an event two of whose mentions come from one article
+    event_id, docs = next((key, [m["document"]["id"] for m in found]) for key, found in mentions.items()
+                          if len({m["document"]["id"] for m in found}) < len(found))
+    annotated: list[str] = []
+    annotation_spans = routes._annotation_spans
+
+    def counted(stored: dict[str, Any]) -> list[Span]:
+        annotated.append(stored["document"]["id"])
+        return annotation_spans(stored)
+
+    monkeypatch.setattr(routes, "_annotation_spans", counted)
+    doc = page(app, f"/events/{event_id}")
+    assert sorted(annotated) == sorted(set(docs))
+    sections = doc.xpath("//section[@class='mention']")
+    assert len(sections) == len(docs)
+    assert all(len(s.xpath(".//mark[@class='evidence']")) == 1 for s in sections)
 
 
 def test_document_page_marks_every_event_and_the_one_asked_for(app: FastAPI) -> None:
@@ -396,9 +407,9 @@ def test_pages_stay_out_of_the_api_description(app: FastAPI) -> None:
     assert paths and all(p.startswith("/api/") for p in paths)
 
 
-def test_a_server_that_asks_readers_for_tokens_shows_no_pages(store: Path, tmp_path: Path) -> None:
+def test_a_server_that_asks_readers_for_tokens_shows_no_pages(db_path: Path, tmp_path: Path) -> None:
     copy = tmp_path / "locked.duckdb"
-    copy.write_bytes(store.read_bytes())
+    copy.write_bytes(db_path.read_bytes())
     locked = create_app(copy, require_token=True, ui=mount_ui)
     try:
         for url in ("/", "/actors", "/documents/x"):

@@ -106,9 +106,13 @@ def _text_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _scalar(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return "" if value is None else value
+    return "" if value is None else _date_text(value)
+
+
+def _date_text(value: Any) -> Any:
+    """A date or timestamp as ISO 8601 text (neither CSV nor JSON has a date type); any other value as is."""
+    # a datetime is a date too
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _geojson(out: TextIO, rows: Iterator[dict[str, Any]]) -> int:
@@ -119,8 +123,7 @@ def _geojson(out: TextIO, rows: Iterator[dict[str, Any]]) -> int:
         lat, lon = row["lat"], row["lon"]
         if lat is None or lon is None:
             continue
-        properties = {k: (v.isoformat() if isinstance(v, datetime.date | datetime.datetime) else v)
-                      for k, v in row.items() if k not in ("lat", "lon")}
+        properties = {k: _date_text(v) for k, v in row.items() if k not in ("lat", "lon")}
         feature = {"type": "Feature", "id": row["id"],
                    "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": properties}
         out.write((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))

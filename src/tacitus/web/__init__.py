@@ -8,6 +8,6 @@ Pages: `/` (filters, a map of events, a timeline of counts by type, the event ta
 asset is served from `/assets/`; nothing is fetched from elsewhere, at run time or at set-up.
 """
 
-from tacitus.web.routes import api_connections, mount_ui
+from tacitus.web.routes import mount_ui
 
-__all__ = ["api_connections", "mount_ui"]
+__all__ = ["mount_ui"]

@@ -19,10 +19,10 @@ from functools import lru_cache
 from importlib import resources
 
 from tacitus.models import PLOVER_TYPES
+from tacitus.store.query import INTERVALS
 
 from .projection import WORLD, View, fit, project
 
-INTERVALS = ("day", "week", "month", "year")
 SIZE_MEASURES = ("sources", "fatalities")
 # dot radii in screen pixels: the smallest stays clickable, the largest does not hide a country
 _MIN_RADIUS_PX = 3.0
@@ -34,7 +34,7 @@ MIN_PERIODS = 12
 
 @dataclass(frozen=True)
 class MapPoint:
-    """One event (or several at one place) as the map needs it."""
+    """One event as the map needs it."""
 
     id: str
     lon: float
@@ -43,7 +43,6 @@ class MapPoint:
     sources: int = 1
     fatalities: int = 0
     label: str = ""
-    events: int = 1
 
 
 @dataclass(frozen=True)
@@ -71,10 +70,6 @@ class Dot:
     lat: float
     href_event: str | None
 
-    @property
-    def type(self) -> str:
-        return max(self.slices, key=lambda s: s.count).type
-
 
 @dataclass(frozen=True)
 class EventMap:
@@ -82,8 +77,6 @@ class EventMap:
     dots: list[Dot]
     types: list[str]
     size_by: str
-    largest: int
-    events: int
 
 
 def _wedges(counts: list[tuple[str, int]], radius: float) -> list[Slice]:
@@ -128,23 +121,23 @@ def event_map(points: Iterable[MapPoint], size_by: str = "sources", view: View |
         radius = _MIN_RADIUS_PX + (_MAX_RADIUS_PX - _MIN_RADIUS_PX) * share
         by_type: dict[str, int] = defaultdict(int)
         for p in group:
-            by_type[p.type] += p.events
+            by_type[p.type] += 1
         counts = sorted(by_type.items(), key=lambda kv: order.get(kv[0], 99))
-        events = sum(by_type.values())
+        events = len(group)
         sources = sum(p.sources for p in group)
         killed = sum(p.fatalities for p in group)
         label = next((p.label for p in group if p.label), f"{lat:.2f}, {lon:.2f}")
         kinds = ", ".join(f"{t} {n}" for t, n in counts)
         title = f"{label}: {events} event{'s' if events != 1 else ''} ({kinds}); {sources} source(s), {killed} killed"
-        only = group[0].id if len(group) == 1 and group[0].events == 1 else None
+        only = group[0].id if len(group) == 1 else None
         dots.append(Dot(round(x, 3), round(y, 3), round(radius, 2), _wedges(counts, radius), title, lon, lat, only))
     dots.sort(key=lambda d: -d.r)
     present = {p.type for group in places.values() for p in group}
-    return EventMap(view, dots, [t for t in PLOVER_TYPES if t in present], size_by, largest,
-                    sum(p.events for group in places.values() for p in group))
+    return EventMap(view, dots, [t for t in PLOVER_TYPES if t in present], size_by)
 
 
-def _path(rings: Sequence[Sequence[Sequence[float]]]) -> str:
+def path(rings: Sequence[Sequence[Sequence[float]]]) -> str:
+    """SVG path data of lon/lat rings, each closed."""
     parts = []
     for ring in rings:
         xy = [project(lon, lat) for lon, lat in ring]
@@ -161,7 +154,7 @@ def country_paths() -> dict[str, str]:
     paths = {}
     for feature in collection["features"]:
         key = feature["properties"]["iso3"] or feature["properties"]["name"]
-        paths[key] = "".join(_path(polygon) for polygon in feature["geometry"]["coordinates"])
+        paths[key] = "".join(path(polygon) for polygon in feature["geometry"]["coordinates"])
     return paths
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from tacitus.errors import InputError
-from tacitus.store.query import LEVELS, EventFilter, parse_bbox
+from tacitus.store.query import INTERVALS, LEVELS, EventFilter, parse_bbox
 
-from .charts import INTERVALS, SIZE_MEASURES
+from .charts import SIZE_MEASURES
 
 FILTER_FIELDS = (
     "since", "until", "country", "admin1", "actor", "sector", "type", "status", "min_sources", "bbox", "text",

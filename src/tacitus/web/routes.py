@@ -1,8 +1,8 @@
 """The web UI's pages: the API's FastAPI app in, the same app with HTML pages at `/` out.
 
 `mount_ui(app)` adds the pages (events with filters, map, timeline and table; one event with its
-evidence in the article text; documents; actors) and the assets at `/assets/`; each page borrows a
-store cursor the way the API's routes do (`app.state.tacitus`), unless given another `connect`.
+evidence in the article text; documents; actors) and the assets at `/assets/`; each page gets its
+store cursor from the API's own dependency (`tacitus.api.connection`), as the API's routes do.
 Every page reads the store through `tacitus.store.query`, which pages and aggregates in SQL, so a
 page costs the same with 100 or 100,000 events: one page of rows, one capped set of map points,
 one count per period and type.
@@ -13,21 +13,21 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import Markup
 
+from tacitus.api import connection
 from tacitus.errors import InputError
 from tacitus.models import PLOVER_TYPES, SECTORS, STATUSES
 from tacitus.store import query
@@ -36,10 +36,12 @@ from tacitus.store.query import Connection, EventFilter
 from . import charts
 from .filters import FilterForm, read_form
 from .highlight import Span, excerpt_bounds, mark_text
-from .projection import WORLD, View, fit, project
+from .projection import WORLD, View, fit
 
-# A function that lends a request a connection (or cursor) to the store for the request's duration.
-ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
+# A page's store cursor, lent for the request's duration by the API's own dependency.
+_Con = Annotated[Connection, Depends(connection)]
+# A timeline bar's link from its first day, last day and type.
+_BarLink = Callable[[datetime.date, datetime.date, str], str]
 
 PAGE_SIZE = 50
 # The map shows at most this many events, the best-sourced and deadliest first (the query caps it).
@@ -101,7 +103,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.globals.update(asset=asset, ui_root="/", world_box=WORLD.view_box, plover_types=PLOVER_TYPES,
-                       statuses=STATUSES, sectors=SECTORS, intervals=charts.INTERVALS)
+                       statuses=STATUSES, sectors=SECTORS, intervals=query.INTERVALS)
     env.filters.update(actor_key=actor_key, number=_number, date_range=_date_range)
     return env
 
@@ -109,7 +111,6 @@ def _environment() -> jinja2.Environment:
 @dataclass(frozen=True)
 class _Pages:
     env: jinja2.Environment
-    connect: ConnectionFactory
     store_label: str | None
     # A server that asks API readers for a token shows no pages: a browser has no way to send one.
     tokens_required: bool = False
@@ -132,16 +133,15 @@ def _bbox_outline(bbox: tuple[float, float, float, float]) -> str:
     """SVG path of a lon/lat box: meridians curve in Natural Earth, so its edges are sampled."""
     west, south, east, north = bbox
     spans = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
-    parts = []
+    steps = 24
+    rings = []
     for lo, hi in spans:
-        steps = 24
         edge = [(lo + (hi - lo) * i / steps, north) for i in range(steps + 1)]
         edge += [(hi, north + (south - north) * i / steps) for i in range(1, steps + 1)]
         edge += [(hi - (hi - lo) * i / steps, south) for i in range(1, steps + 1)]
         edge += [(lo, south + (north - south) * i / steps) for i in range(1, steps)]
-        xy = [project(lon, lat) for lon, lat in edge]
-        parts.append("M" + "L".join(f"{x:.2f} {y:.2f}" for x, y in xy) + "Z")
-    return "".join(parts)
+        rings.append(edge)
+    return charts.path(rings)
 
 
 def _map_view(flt: EventFilter, points: list[charts.MapPoint]) -> View:
@@ -168,17 +168,26 @@ def _timeline_interval(form: FilterForm, stats: dict[str, Any]) -> tuple[str, st
     """The interval asked for, unless it would draw more bars than fit: then the finest that fits."""
     first = datetime.date.fromisoformat(stats["first_date"]) if stats.get("first_date") else None
     last = datetime.date.fromisoformat(stats["last_date"]) if stats.get("last_date") else None
-    asked = form.interval if form.interval in charts.INTERVALS else None
+    asked = form.interval if form.interval in query.INTERVALS else None
     if asked is None:
         return charts.choose_interval(first, last), None
     if first is None or last is None or charts.periods_between(first, last, asked) <= charts.MAX_PERIODS:
         return asked, None
-    coarser = next((i for i in charts.INTERVALS[charts.INTERVALS.index(asked) + 1:]
-                    if charts.periods_between(first, last, i) <= charts.MAX_PERIODS), charts.INTERVALS[-1])
+    coarser = next((i for i in query.INTERVALS[query.INTERVALS.index(asked) + 1:]
+                    if charts.periods_between(first, last, i) <= charts.MAX_PERIODS), query.INTERVALS[-1])
     return coarser, f"{asked} would draw more than {charts.MAX_PERIODS} bars; showing by {coarser}"
 
 
-def _events_page(pages: _Pages, request: Request) -> HTMLResponse:
+def _bar_link(form: FilterForm) -> _BarLink:
+    """A timeline bar's link: `form`'s filters narrowed to the bar's period and type."""
+
+    def link(start: datetime.date, end: datetime.date, event_type: str) -> str:
+        return "/?" + form.query(since=start.isoformat(), until=end.isoformat(), type_=event_type, interval=None)
+
+    return link
+
+
+def _events_page(pages: _Pages, request: Request, con: Connection) -> HTMLResponse:
     form = read_form(request.query_params.multi_items())
     cursor = request.query_params.get("cursor") or None
     page_number = _page_number(request.query_params.get("page"))
@@ -186,25 +195,21 @@ def _events_page(pages: _Pages, request: Request) -> HTMLResponse:
     if form.errors:
         return pages.render("index.html", status=422, **context)
     flt = form.filter
-    with pages.connect() as con:
-        try:
-            events = query.list_events(con, flt, limit=PAGE_SIZE, cursor=cursor)
-        except InputError as error:
-            form.errors[error.source] = error.reason
-            return pages.render("index.html", status=422, **context)
-        stats = query.stats(con, flt)
-        rows = query.map_points(con, flt, limit=MAP_LIMIT + 1)
-        interval, interval_note = _timeline_interval(form, stats)
-        counts = query.count_events(con, flt, interval=interval, by="type")
+    try:
+        events = query.list_events(con, flt, limit=PAGE_SIZE, cursor=cursor)
+    except InputError as error:
+        form.errors[error.source] = error.reason
+        return pages.render("index.html", status=422, **context)
+    stats = query.stats(con, flt)
+    rows = query.map_points(con, flt, limit=MAP_LIMIT + 1)
+    interval, interval_note = _timeline_interval(form, stats)
+    counts = query.count_events(con, flt, interval=interval, by="type")
     map_capped = len(rows) > MAP_LIMIT
     points = _map_points(rows[:MAP_LIMIT])
     event_map = charts.event_map(points, size_by=form.size, view=_map_view(flt, points))
-
-    def bar_link(start: datetime.date, end: datetime.date, event_type: str) -> str:
-        return "/?" + form.query(since=start.isoformat(), until=end.isoformat(), type_=event_type, interval=None)
-
     timeline = charts.timeline(
-        ((datetime.date.fromisoformat(c["period"]), c["type"], c["n"]) for c in counts), interval, bar_link)
+        ((datetime.date.fromisoformat(c["period"]), c["type"], c["n"]) for c in counts), interval, _bar_link(form))
+
     def dot_href(dot: charts.Dot) -> str:
         if dot.href_event:
             return f"/events/{quote(dot.href_event, safe='')}"
@@ -236,25 +241,46 @@ def _country_outlines(flt: EventFilter) -> str | None:
     return "".join(found) or None
 
 
-def _document_spans(document: dict[str, Any], focus: set[str]) -> list[Span]:
-    """Every annotation of a stored document as spans; events in `focus` are marked as evidence."""
+def _has_offsets(row: Mapping[str, Any], start: str = "start", end: str = "end") -> bool:
+    return isinstance(row.get(start), int) and isinstance(row.get(end), int)
+
+
+def _annotation_spans(stored: dict[str, Any]) -> list[Span]:
+    """The actors, places and times of a stored document (`query.get_document`) as spans."""
     spans: list[Span] = []
-    for kind, rows in (("actor", document.get("actors", [])), ("place", document.get("places", [])),
-                       ("time", document.get("times", []))):
+    for kind, rows in (("actor", stored.get("actors", [])), ("place", stored.get("places", [])),
+                       ("time", stored.get("times", []))):
         for row in rows:
-            if isinstance(row.get("start"), int) and isinstance(row.get("end"), int):
+            if _has_offsets(row):
                 label = row.get("name") or row.get("value") or row.get("text") or ""
                 code = row.get("country") or row.get("precision") or ""
                 spans.append(Span(row["start"], row["end"], kind, title=f"{kind}: {label} {code}".strip()))
-    for event in document.get("events", []):
-        evidence = event.get("evidence") or {}
-        kind = "evidence" if event["id"] in focus else "event"
-        if isinstance(evidence.get("start"), int) and isinstance(evidence.get("end"), int):
-            spans.append(Span(evidence["start"], evidence["end"], kind, attributes=(("event", event["id"]),),
-                              element_id=f"ev-{event['id']}", title=f"{event['type']} ({event.get('status')})"))
-        if isinstance(evidence.get("trigger_start"), int) and isinstance(evidence.get("trigger_end"), int):
-            spans.append(Span(evidence["trigger_start"], evidence["trigger_end"], "trigger",
-                              attributes=(("event", event["id"]),), title=f"trigger of {event['type']}"))
+    return spans
+
+
+def _evidence_spans(event_id: str, evidence: Mapping[str, Any], kind: str, element_id: str,
+                    titles: tuple[str, str] | None = None) -> list[Span]:
+    """An event's evidence sentence (marked as `kind`) and its trigger, each where its offsets are
+    known; `titles` are their tooltips, if any."""
+    title, trigger_title = titles or (None, None)
+    attributes = (("event", event_id),)
+    spans: list[Span] = []
+    if _has_offsets(evidence):
+        spans.append(Span(evidence["start"], evidence["end"], kind, attributes=attributes, element_id=element_id,
+                          title=title))
+    if _has_offsets(evidence, "trigger_start", "trigger_end"):
+        spans.append(Span(evidence["trigger_start"], evidence["trigger_end"], "trigger", attributes=attributes,
+                          title=trigger_title))
+    return spans
+
+
+def _document_spans(stored: dict[str, Any], focus: set[str]) -> list[Span]:
+    """Every annotation and event of a stored document as spans; events in `focus` are marked as evidence."""
+    spans = _annotation_spans(stored)
+    for event in stored.get("events", []):
+        spans += _evidence_spans(event["id"], event.get("evidence") or {},
+                                 "evidence" if event["id"] in focus else "event", f"ev-{event['id']}",
+                                 (f"{event['type']} ({event.get('status')})", f"trigger of {event['type']}"))
     return spans
 
 
@@ -269,40 +295,37 @@ class _MentionView:
 
 def _mention_views(con: Connection, mentions: list[dict[str, Any]]) -> list[_MentionView]:
     """Each mention with its evidence marked inside the surrounding paragraph of its article."""
-    documents: dict[str, dict[str, Any] | None] = {}
+    # per document id: the document and its annotation spans, read once however many mentions it holds
+    documents: dict[str, tuple[dict[str, Any], list[Span]] | None] = {}
     views = []
     for mention in mentions:
         doc_id = (mention.get("document") or {}).get("id") or mention.get("document_id")
         if doc_id and doc_id not in documents and len(documents) < MENTIONS_IN_CONTEXT:
-            documents[doc_id] = query.get_document(con, doc_id)
-        stored = documents.get(doc_id) if doc_id else None
+            stored = query.get_document(con, doc_id)
+            documents[doc_id] = None if stored is None else (stored["document"], _annotation_spans(stored))
+        loaded = documents.get(doc_id) if doc_id else None
         evidence = mention.get("evidence") or {}
-        if stored is None or not isinstance(evidence.get("start"), int) or not isinstance(evidence.get("end"), int):
+        if loaded is None or not _has_offsets(evidence):
             views.append(_MentionView(mention, mention.get("document"), None, False, False))
             continue
-        text = stored["document"].get("text") or ""
+        document, annotations = loaded
+        text = document.get("text") or ""
         lo, hi = excerpt_bounds(text, evidence["start"], evidence["end"])
-        spans = [s for s in _document_spans(stored, set()) if s.kind in ("actor", "place", "time")]
-        spans.append(Span(evidence["start"], evidence["end"], "evidence", element_id=f"evidence-{mention['id']}",
-                          attributes=(("event", mention["id"]),)))
-        if isinstance(evidence.get("trigger_start"), int) and isinstance(evidence.get("trigger_end"), int):
-            spans.append(Span(evidence["trigger_start"], evidence["trigger_end"], "trigger",
-                              attributes=(("event", mention["id"]),)))
+        spans = annotations + _evidence_spans(mention["id"], evidence, "evidence", f"evidence-{mention['id']}")
         # an ellipsis only where the excerpt cuts into a paragraph
         cut_before = lo > 0 and text[lo - 1] != "\n"
         cut_after = hi < len(text) and text[hi] != "\n"
-        views.append(_MentionView(mention, stored["document"], mark_text(text, spans, lo, hi), cut_before, cut_after))
+        views.append(_MentionView(mention, document, mark_text(text, spans, lo, hi), cut_before, cut_after))
     return views
 
 
-def _event_page(pages: _Pages, event_id: str) -> HTMLResponse:
-    with pages.connect() as con:
-        event = query.get_event(con, event_id)
-        if event is None:
-            return pages.not_found("event", event_id)
-        # a cluster lists its mentions; a mention is its own only one
-        mentions = event["mentions"] if isinstance(event.get("mentions"), list) else [event]
-        views = _mention_views(con, mentions)
+def _event_page(pages: _Pages, con: Connection, event_id: str) -> HTMLResponse:
+    event = query.get_event(con, event_id)
+    if event is None:
+        return pages.not_found("event", event_id)
+    # a cluster lists its mentions; a mention is its own only one
+    mentions = event["mentions"] if isinstance(event.get("mentions"), list) else [event]
+    views = _mention_views(con, mentions)
     location = event.get("location") or {}
     points = []
     if isinstance(location.get("lat"), int | float) and isinstance(location.get("lon"), int | float):
@@ -314,10 +337,9 @@ def _event_page(pages: _Pages, event_id: str) -> HTMLResponse:
                         dot_href=lambda dot: f"/events/{quote(event_id, safe='')}")
 
 
-def _document_page(pages: _Pages, request: Request, doc_id: str) -> HTMLResponse:
+def _document_page(pages: _Pages, request: Request, con: Connection, doc_id: str) -> HTMLResponse:
     focus = request.query_params.get("event")
-    with pages.connect() as con:
-        stored = query.get_document(con, doc_id)
+    stored = query.get_document(con, doc_id)
     if stored is None:
         return pages.not_found("document", doc_id)
     text = stored["document"].get("text") or ""
@@ -326,20 +348,19 @@ def _document_page(pages: _Pages, request: Request, doc_id: str) -> HTMLResponse
                         focus=focus)
 
 
-def _listing_page(pages: _Pages, request: Request, kind: str) -> HTMLResponse:
+def _listing_page(pages: _Pages, request: Request, con: Connection, kind: str) -> HTMLResponse:
     text = (request.query_params.get("q") or "").strip() or None
     cursor = request.query_params.get("cursor") or None
     page_number = _page_number(request.query_params.get("page"))
     context: dict[str, Any] = {"section": kind, "q": text or "", "page": page_number, "error": None}
-    with pages.connect() as con:
-        try:
-            if kind == "actors":
-                page = query.list_actors(con, query=text, limit=PAGE_SIZE, cursor=cursor)
-            else:
-                page = query.list_documents(con, limit=PAGE_SIZE, cursor=cursor, text=text)
-        except InputError as error:
-            context["error"] = str(error)
-            return pages.render(f"{kind}.html", status=422, items=[], next_cursor=None, **context)
+    try:
+        if kind == "actors":
+            page = query.list_actors(con, query=text, limit=PAGE_SIZE, cursor=cursor)
+        else:
+            page = query.list_documents(con, limit=PAGE_SIZE, cursor=cursor, text=text)
+    except InputError as error:
+        context["error"] = str(error)
+        return pages.render(f"{kind}.html", status=422, items=[], next_cursor=None, **context)
     return pages.render(f"{kind}.html", items=page.items, next_cursor=page.next_cursor, **context)
 
 
@@ -369,77 +390,57 @@ def _counterparts(rows: list[dict[str, Any]], top: int = 15) -> list[_Counterpar
     return result[:top]
 
 
-def _actor_page(pages: _Pages, actor_id: str) -> HTMLResponse:
-    with pages.connect() as con:
-        actor = query.get_actor(con, actor_id)
+def _actor_page(pages: _Pages, con: Connection, actor_id: str) -> HTMLResponse:
+    actor = query.get_actor(con, actor_id)
     if actor is None:
         return pages.not_found("actor", actor_id)
     acts_on = _counterparts(actor["acts_on"])
     acted_on_by = _counterparts(actor["acted_on_by"])
     widest = max([c.total for c in acts_on + acted_on_by], default=1)
+    form = read_form({"actor": actor_id})
+    link = _bar_link(form)
 
     def over_time(role: str) -> charts.Timeline:
-        def link(start: datetime.date, end: datetime.date, event_type: str) -> str:
-            form = read_form({"actor": actor_id, "since": start.isoformat(), "until": end.isoformat(),
-                              "type": event_type})
-            return "/?" + form.query()
-
         rows = ((datetime.date.fromisoformat(r["period"]), r["type"], r["n"])
                 for r in actor["by_month"] if r["role"] == role)
         return charts.timeline(rows, "month", link, width=560, height=110)
 
     return pages.render("actor.html", section="actors", actor=actor, acts_on=acts_on, acted_on_by=acted_on_by,
                         widest=widest, as_source=over_time("source"), as_target=over_time("target"),
-                        events_link="/?" + read_form({"actor": actor_id}).query())
+                        events_link="/?" + form.query())
 
 
-def api_connections(app: FastAPI) -> ConnectionFactory:
-    """Connections from the API app's store (`tacitus.api.create_app` keeps it in `app.state.tacitus`):
-    a cursor of its own for each page, as the API's own routes get."""
-
-    @contextmanager
-    def connect() -> Iterator[Connection]:
-        cursor = app.state.tacitus.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-
-    return connect
-
-
-def mount_ui(app: FastAPI, connect: ConnectionFactory | None = None) -> None:
+def mount_ui(app: FastAPI) -> None:
     """Add the UI's pages to `app` at `/` and its assets at `/assets/`. Pass it to
-    `tacitus.api.create_app(db, ui=mount_ui)`; `connect()` lends each page a store connection and
-    defaults to the API's. The pages stay out of the OpenAPI description, which is the API's."""
+    `tacitus.api.create_app(db, ui=mount_ui)`; each page reads the store through the API's
+    `connection` dependency. The pages stay out of the OpenAPI description, which is the API's."""
     state = getattr(app.state, "tacitus", None)
     label = Path(state.db_path).name if state is not None else None
-    connect = connect or api_connections(app)
-    pages = _Pages(_environment(), connect, label, bool(getattr(state, "require_token", False)))
+    pages = _Pages(_environment(), label, bool(getattr(state, "require_token", False)))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def events_page(request: Request) -> HTMLResponse:
-        return pages.closed() or _events_page(pages, request)
+    def events_page(request: Request, con: _Con) -> HTMLResponse:
+        return pages.closed() or _events_page(pages, request, con)
 
     @app.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
-    def event_page(event_id: str) -> HTMLResponse:
-        return pages.closed() or _event_page(pages, event_id)
+    def event_page(event_id: str, con: _Con) -> HTMLResponse:
+        return pages.closed() or _event_page(pages, con, event_id)
 
     @app.get("/documents", response_class=HTMLResponse, include_in_schema=False)
-    def documents_page(request: Request) -> HTMLResponse:
-        return pages.closed() or _listing_page(pages, request, "documents")
+    def documents_page(request: Request, con: _Con) -> HTMLResponse:
+        return pages.closed() or _listing_page(pages, request, con, "documents")
 
     @app.get("/documents/{doc_id}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: str) -> HTMLResponse:
-        return pages.closed() or _document_page(pages, request, doc_id)
+    def document_page(request: Request, doc_id: str, con: _Con) -> HTMLResponse:
+        return pages.closed() or _document_page(pages, request, con, doc_id)
 
     @app.get("/actors", response_class=HTMLResponse, include_in_schema=False)
-    def actors_page(request: Request) -> HTMLResponse:
-        return pages.closed() or _listing_page(pages, request, "actors")
+    def actors_page(request: Request, con: _Con) -> HTMLResponse:
+        return pages.closed() or _listing_page(pages, request, con, "actors")
 
     @app.get("/actors/{actor_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def actor_page(actor_id: str) -> HTMLResponse:
-        return pages.closed() or _actor_page(pages, actor_id)
+    def actor_page(actor_id: str, con: _Con) -> HTMLResponse:
+        return pages.closed() or _actor_page(pages, con, actor_id)
 
     @app.get(f"{ASSETS}/world.svg", include_in_schema=False)
     def world_outline() -> Response:
@@ -447,4 +448,3 @@ def mount_ui(app: FastAPI, connect: ConnectionFactory | None = None) -> None:
                         headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount(ASSETS, StaticFiles(directory=_static_dir()), name="tacitus-ui-assets")
-
