@@ -424,6 +424,17 @@ def test_stats(con: duckdb.DuckDBPyConnection) -> None:
     assert totals["documents"] == len(member_documents) >= 3
 
 
+@pytest.mark.parametrize("level", ["clusters", "mentions"])
+def test_results_say_the_level_they_were_read_at(con: duckdb.DuckDBPyConnection, level: str) -> None:
+    flt = EventFilter(level=level, country="MLI")
+    assert q.list_events(con, flt, limit=2).level == level == q.effective_level(con, level)
+    assert q.map_points(con, flt).level == level
+    assert q.list_documents(con).level is None
+    totals, counts = q.stats_and_counts(con, flt, "month", "status")
+    assert totals == q.stats(con, flt) and totals["level"] == level
+    assert counts == q.count_events(con, flt, "month", "status")
+
+
 # -- documents --------------------------------------------------------------------------------------
 
 

@@ -74,13 +74,17 @@ class ApiState:
     """What one app holds: the opened store, whether it may write, and the lazily loaded pipeline."""
 
     db_path: str
-    write: bool
     require_token: bool
     store: Store
     pipeline: Any = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _readers: Connection | None = None
     _readers_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def write(self) -> bool:
+        """Whether documents may be added: the store was opened read-write."""
+        return not self.store.read_only
 
     def cursor(self) -> Connection:
         """A connection of its own for one request. A DuckDB connection is not safe to share between
@@ -274,7 +278,7 @@ def create_app(
     `pipeline` is a loaded `tacitus.pipeline.Pipeline` to code posted articles with (else loaded on the
     first POST)."""
     store = Store(db_path, read_only=not write)
-    state = ApiState(str(db_path), write, require_token, store, pipeline)
+    state = ApiState(str(db_path), require_token, store, pipeline)
 
     app = FastAPI(
         title="tacitus", version=__version__,
@@ -292,17 +296,16 @@ def create_app(
 def _install_errors(app: FastAPI) -> None:
     from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 
-    def body(status: int, code: str, message: str, field: str | None = None,
-             headers: dict[str, str] | None = None) -> JSONResponse:
-        return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status, headers=headers)
+    def respond(error: ApiError) -> JSONResponse:
+        return JSONResponse(error.body(), error.status, headers=error.headers)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return body(exc.status, exc.code, exc.message, exc.field, exc.headers)
+        return respond(exc)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
-        return body(422, "invalid_parameter", f"{exc.source}: {exc.reason}", exc.source)
+        return respond(ApiError(422, "invalid_parameter", f"{exc.source}: {exc.reason}", exc.source))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Any:
@@ -313,18 +316,18 @@ def _install_errors(app: FastAPI) -> None:
         loc = [str(part) for part in first.get("loc", ())]
         field = loc[-1] if len(loc) > 1 else (loc[0] if loc else None)
         message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
-        return body(422, "invalid_parameter", message, field)
+        return respond(ApiError(422, "invalid_parameter", message, field))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
         if not request.url.path.startswith(API_PREFIX):
             return await http_exception_handler(request, exc)
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return body(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        return respond(ApiError(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)))
 
     @app.exception_handler(TacitusError)
     async def store_error(request: Request, exc: TacitusError) -> JSONResponse:
-        return body(500, "store_error", str(exc))
+        return respond(ApiError(500, "store_error", str(exc)))
 
 
 def _not_found(kind: str, key: str) -> ApiError:
@@ -339,7 +342,7 @@ def _install_routes(app: FastAPI) -> None:
     def events(con: Con, flt: Filter, limit: Limit = 50, cursor: Cursor = None) -> JSONResponse:
         """Events matching the filters, newest first; follow `next_cursor` for more."""
         page = q.list_events(con, flt, limit, cursor)
-        return JSONResponse({"items": page.items, "next_cursor": page.next_cursor, "level": _level_of(con, flt)})
+        return JSONResponse({"items": page.items, "next_cursor": page.next_cursor, "level": page.level})
 
     @app.get(f"{API_PREFIX}/events/{{event_id}}", tags=["events"], dependencies=read,
              responses=_ERRORS | _NOT_FOUND | _UNAUTHORIZED)
@@ -357,8 +360,7 @@ def _install_routes(app: FastAPI) -> None:
              ) -> JSONResponse:
         """Located events for a map, capped at `limit` (the best-sourced, deadliest, newest first)."""
         points = q.map_points(con, flt, limit + 1)
-        return JSONResponse({"items": points[:limit], "truncated": len(points) > limit,
-                             "level": _level_of(con, flt)})
+        return JSONResponse({"items": points[:limit], "truncated": len(points) > limit, "level": points.level})
 
     @app.get(f"{API_PREFIX}/stats", tags=["events"], dependencies=read, response_model=Stats,
              responses=_ERRORS | _UNAUTHORIZED)
@@ -367,7 +369,8 @@ def _install_routes(app: FastAPI) -> None:
               by: Annotated[Literal["type", "status", "country"], Query()] = "type") -> JSONResponse:
         """Totals of the matching events, and their counts per day / week / month and type (or status,
         country)."""
-        return JSONResponse({"totals": q.stats(con, flt), "counts": q.count_events(con, flt, interval, by)})
+        totals, counts = q.stats_and_counts(con, flt, interval, by)
+        return JSONResponse({"totals": totals, "counts": counts})
 
     @app.get(f"{API_PREFIX}/documents", tags=["documents"], dependencies=read, response_model=Page,
              responses=_ERRORS | _UNAUTHORIZED)
@@ -450,7 +453,3 @@ def _install_routes(app: FastAPI) -> None:
         """Places (GeoNames) seen in the store, most eventful first."""
         page = q.list_places(con, query, country, limit, cursor)
         return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
-
-
-def _level_of(con: Connection, flt: q.EventFilter) -> str:
-    return q.effective_level(con, flt.level)

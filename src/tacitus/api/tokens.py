@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from tacitus.errors import InputError
+from tacitus.store.db import _utcnow
 
 ROLES = ("reader", "writer")
 PREFIX = "tct"
@@ -44,7 +45,7 @@ def create_token(con: duckdb.DuckDBPyConnection, role: str, label: str | None = 
     token_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    now = _utcnow()
     con.execute(
         "INSERT INTO api_tokens (id, role, salt, hash, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         [token_id, role, salt.hex(), _digest(salt, secret), label, now],
@@ -79,7 +80,7 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str) -> bool:
     """Revoke a token by its id (or by the whole token); False when no active token has it."""
     match = _TOKEN.match(token_id.strip())
     key = match["id"] if match else token_id.strip()
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    now = _utcnow()
     row = con.execute(
         "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING id", [now, key]
     ).fetchone()

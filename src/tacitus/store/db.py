@@ -311,10 +311,7 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY e.date_start NULLS LAST, e.document_id, e.evidence_start, e.ordinal, e.id"
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
-            sql += f" LIMIT {limit}"
+        sql += _limit_sql(limit)
         events = []
         for row in _fetch_dicts(self._connection(), sql, params):
             event = _event_from_row(row)
@@ -484,10 +481,7 @@ class Store:
         """The per-item error log, newest first: key, source, message, logged_at."""
         sql = ("SELECT key, source, message, logged_at FROM ingest_items WHERE status = 'error' "
                "ORDER BY logged_at DESC, key")
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
-            sql += f" LIMIT {limit}"
+        sql += _limit_sql(limit)
         return _fetch_dicts(self._connection(), sql, [])
 
     def duplicates(self) -> list[dict[str, Any]]:
@@ -545,18 +539,13 @@ class Store:
             "ORDER BY x.\"start\") AS sentence_times, min(x.start_date) AS lo, max(x.end_date) AS hi "
             f"FROM picked s JOIN times x ON {in_sentence} AND x.start_date IS NOT NULL AND x.end_date IS NOT NULL "
             "GROUP BY s.id), "
-            "places_named AS (SELECT s.id, list({'name': x.name, 'country': x.country, 'admin1': x.admin1, "
-            "'lat': x.lat, 'lon': x.lon, 'geonameid': x.geonameid, 'precision': x.precision, 'text': x.text, "
-            "'start': x.\"start\"} "
-            "ORDER BY x.\"start\") AS sentence_places "
+            f"places_named AS (SELECT s.id, list({_PLACE_STRUCT} ORDER BY x.\"start\") AS sentence_places "
             f"FROM picked s JOIN places x ON {in_sentence} AND x.precision = 'point' AND x.lat IS NOT NULL "
             "GROUP BY s.id), "
             "leads AS (SELECT d.id AS document_id, coalesce(nullif(strpos(d.text, chr(10) || chr(10)), 0), "
             f"{_LEAD_CHARS}) - 1 AS lead_end FROM documents d WHERE d.id IN (SELECT document_id FROM picked)), "
-            "lead_named AS (SELECT l.document_id, list({'name': x.name, 'country': x.country, 'admin1': x.admin1, "
-            "'lat': x.lat, 'lon': x.lon, 'geonameid': x.geonameid, 'precision': x.precision, 'text': x.text, "
-            "'start': x.\"start\"} "
-            "ORDER BY x.\"start\") AS lead_places FROM leads l JOIN places x ON x.document_id = l.document_id "
+            f"lead_named AS (SELECT l.document_id, list({_PLACE_STRUCT} ORDER BY x.\"start\") AS lead_places "
+            "FROM leads l JOIN places x ON x.document_id = l.document_id "
             "AND x.\"start\" < l.lead_end AND x.precision = 'point' AND x.lat IS NOT NULL GROUP BY l.document_id), "
             "reached AS (SELECT s.*, t.sentence_times, p.sentence_places, ln.lead_places, "
             "least(coalesce(s.date_start, s.published), t.lo) AS reach_start, "
@@ -617,10 +606,7 @@ class Store:
             sql += (" WHERE c.id IN (SELECT m.cluster_id FROM cluster_members m JOIN events e ON e.id = m.event_id "
                     "WHERE " + " AND ".join(where) + ")")
         sql += " ORDER BY c.date_start NULLS LAST, c.first_published NULLS LAST, c.id"
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
-            sql += f" LIMIT {limit}"
+        sql += _limit_sql(limit)
         con = self._connection()
         rows = _fetch_dicts(con, sql, params)
         mentions: dict[str, list[str]] = {}
@@ -897,21 +883,22 @@ def _unknown(row: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
 
 # A text with no blank line: its lead is taken to be this many characters.
 _LEAD_CHARS = 600
+# A cluster nests its columns as an event does, without the character offsets that belong to one article.
+_CLUSTER_NESTED: dict[str, dict[str, str]] = {
+    key: {f: c for f, c in columns.items() if key == "date" or f not in ("start", "end")}
+    for key, columns in _EVENT_NESTED.items() if key in ("source", "target", "date", "location")
+}
 # The event columns clustering reads (see tacitus.cluster.rule.Mention.from_row).
 _CLUSTERING_EVENT_COLUMNS = (
     "id", "document_id", "ordinal", "type", "mode", "status",
-    *(f"{role}_{f}" for role in ("source", "target") for f in ("text", "name", "country", "sector", "actor_id")),
-    "date_text", "date_start", "date_end", "date_precision",
-    *(f"location_{f}" for f in ("text", "name", "country", "admin1", "lat", "lon", "geonameid", "precision")),
+    *(c for columns in _CLUSTER_NESTED.values() for c in columns.values()),
     "killed", "injured", "confidence", "evidence_sentence",
 )
-_CLUSTER_NESTED: dict[str, dict[str, str]] = {
-    **{role: {f: f"{role}_actor_id" if f == "id" else f"{role}_{f}"
-              for f in ("text", "name", "country", "sector", "id")} for role in ("source", "target")},
-    "date": {f: f"date_{f}" for f in ("text", "start", "end", "precision")},
-    "location": {f: f"location_{f}" for f in ("text", "name", "country", "admin1", "lat", "lon", "geonameid",
-                                               "precision")},
-}
+# A place mention (alias `x`) as the struct clustering reads from `sentence_places` and `lead_places`.
+_PLACE_STRUCT = (
+    "{'name': x.name, 'country': x.country, 'admin1': x.admin1, 'lat': x.lat, 'lon': x.lon, "
+    "'geonameid': x.geonameid, 'precision': x.precision, 'text': x.text, 'start': x.\"start\"}"
+)
 # The order of keys in a cluster as `Store.clusters` gives it.
 _CLUSTER_ORDER = (
     "id", "type", "family", "mode", "status", "source", "target", "date", "location", "killed", "injured",
@@ -979,6 +966,15 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         con.rollback()
     except duckdb.Error:
         pass
+
+
+def _limit_sql(limit: int | None) -> str:
+    """The LIMIT clause of a listing ("" for no limit); ValueError unless a non-negative integer."""
+    if limit is None:
+        return ""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be a non-negative integer, not {limit!r}")
+    return f" LIMIT {limit}"
 
 
 def _utcnow() -> datetime.datetime:

@@ -17,11 +17,12 @@ page) that continues the same order — events by date (newest first) then id, s
 shift when rows are added elsewhere. Bad arguments raise `InputError(field, "what is wrong")`,
 naming the filter field or parameter at fault.
 
-    list_events(con, flt, limit=50, cursor=None) -> Page
+    list_events(con, flt, limit=50, cursor=None) -> Page   (page.level: the level it was read at)
     get_event(con, event_id) -> dict | None
     count_events(con, flt, interval="day", by="type") -> list[dict]
-    map_points(con, flt, limit=5000) -> list[dict]
+    map_points(con, flt, limit=5000) -> MapPoints          (a list of dicts; .level as above)
     stats(con, flt) -> dict
+    stats_and_counts(con, flt, interval="day", by="type") -> (stats, count_events), level found once
     list_documents(con, limit=50, cursor=None, text=None) -> Page
     get_document(con, doc_id) -> dict | None
     list_actors(con, query=None, limit=50, cursor=None) -> Page
@@ -48,7 +49,7 @@ import duckdb
 
 from tacitus.errors import InputError
 from tacitus.models import PLOVER_TYPES, SECTORS, STATUSES
-from tacitus.store.db import Store
+from tacitus.store.db import _CLUSTER_NESTED, _EVENT_NESTED, _MENTION_COLUMNS, Store, _fetch_dicts
 
 LEVELS = ("clusters", "mentions")
 INTERVALS = ("day", "week", "month", "year")
@@ -124,10 +125,21 @@ class EventFilter:
 
 @dataclass
 class Page:
-    """One page of a listing; pass `next_cursor` back for the next (None: this is the last page)."""
+    """One page of a listing; pass `next_cursor` back for the next (None: this is the last page).
+
+    `level` is the level an event listing was answered at ("clusters" or "mentions"), None for others."""
 
     items: list[dict[str, Any]]
     next_cursor: str | None = None
+    level: str | None = None
+
+
+class MapPoints(list[dict[str, Any]]):
+    """The points of `map_points`: a list, with the level they were read at (`level`)."""
+
+    def __init__(self, points: list[dict[str, Any]], level: str) -> None:
+        super().__init__(points)
+        self.level = level
 
 
 @contextmanager
@@ -178,7 +190,7 @@ def list_events(con: Connection, flt: EventFilter, limit: int = 50, cursor: str 
     keys = keys[:limit]
     items = level.fetch(con, [k[0] for k in keys])
     next_cursor = _encode_cursor(level.cursor_kind, keys[-1][1].isoformat(), keys[-1][0]) if more else None
-    return Page(items, next_cursor)
+    return Page(items, next_cursor, level.name)
 
 
 def get_event(con: Connection, event_id: str) -> dict[str, Any] | None:
@@ -200,11 +212,18 @@ def count_events(
     Periods are the first day of the day / ISO week (Monday) / month / year; undated events are left out.
     """
     flt = flt.validated()
+    _check_count_args(interval, by)
+    return _count_events(con, flt, _level(con, flt), interval, by)
+
+
+def _check_count_args(interval: str, by: str) -> None:
     if interval not in INTERVALS:
         raise InputError("interval", f"must be one of {', '.join(INTERVALS)}, not {interval!r}")
     if by not in COUNT_BY:
         raise InputError("by", f"must be one of {', '.join(COUNT_BY)}, not {by!r}")
-    level = _level(con, flt)
+
+
+def _count_events(con: Connection, flt: EventFilter, level: _Level, interval: str, by: str) -> list[dict[str, Any]]:
     where, params = level.conditions(flt)
     where.append(f"{level.date_start} IS NOT NULL")
     key = {"type": level.type, "status": level.status, "country": level.country}[by]
@@ -219,8 +238,9 @@ def count_events(
     ]
 
 
-def map_points(con: Connection, flt: EventFilter, limit: int = 5000) -> list[dict[str, Any]]:
-    """Located events for a map: [{"id", "lat", "lon", "type", "sources", "killed", "date", "name"}].
+def map_points(con: Connection, flt: EventFilter, limit: int = 5000) -> MapPoints:
+    """Located events for a map: [{"id", "lat", "lon", "type", "sources", "killed", "date", "name"}],
+    with the level they were read at (`.level`).
 
     At most `limit`; past it the best-sourced, deadliest, then newest events are kept.
     """
@@ -236,18 +256,31 @@ def map_points(con: Connection, flt: EventFilter, limit: int = 5000) -> list[dic
         f"ORDER BY {level.sources} DESC, {level.killed} DESC NULLS LAST, {level.sort_date} DESC, {level.id} "
         "LIMIT ?"
     )
-    return [
+    return MapPoints([
         {"id": id_, "lat": lat, "lon": lon, "type": type_, "sources": int(sources),
          "killed": killed, "date": _iso(day), "name": name}
         for id_, lat, lon, type_, sources, killed, day, name in con.execute(sql, [*params, limit]).fetchall()
-    ]
+    ], level.name)
 
 
 def stats(con: Connection, flt: EventFilter) -> dict[str, Any]:
     """Totals for the events matching `flt`: how many, from how many documents, killed, date span,
     and counts by type, status and (location) country."""
     flt = flt.validated()
+    return _stats(con, flt, _level(con, flt))
+
+
+def stats_and_counts(
+    con: Connection, flt: EventFilter, interval: str = "day", by: str = "type"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`stats(con, flt)` and `count_events(con, flt, interval, by)`, finding the level they are read at once."""
+    flt = flt.validated()
+    _check_count_args(interval, by)
     level = _level(con, flt)
+    return _stats(con, flt, level), _count_events(con, flt, level, interval, by)
+
+
+def _stats(con: Connection, flt: EventFilter, level: _Level) -> dict[str, Any]:
     where, params = level.conditions(flt)
     keys = (level.type, level.status, level.country)
     # one scan gives the totals and the three breakdowns
@@ -329,7 +362,7 @@ def list_documents(con: Connection, limit: int = 50, cursor: str | None = None, 
         day = _cursor_date(after[0])
         where.append(f"({sort} < ? OR ({sort} = ? AND d.id > ?))")
         params += [day, day, after[1]]
-    rows = _dicts(con, (
+    rows = _fetch_dicts(con, (
         f"SELECT d.id, d.title, d.source, d.url, d.site, d.published, d.language, d.text_chars, "
         f"d.ingested_at, {sort} AS sort_date FROM documents d {_where(where)} "
         "ORDER BY sort_date DESC, d.id LIMIT ?"
@@ -351,7 +384,7 @@ def list_documents(con: Connection, limit: int = 50, cursor: str | None = None, 
 def get_document(con: Connection, doc_id: str) -> dict[str, Any] | None:
     """A document with its text and annotations: its events (trigger and evidence offsets, cluster),
     places, times and actors (character offsets into `document.text`), and its near copies."""
-    docs = _dicts(con, "SELECT * FROM documents WHERE id = ?", [doc_id])
+    docs = _fetch_dicts(con, "SELECT * FROM documents WHERE id = ?", [doc_id])
     if not docs:
         return None
     row = docs[0]
@@ -361,20 +394,12 @@ def get_document(con: Connection, doc_id: str) -> dict[str, Any] | None:
     events = _Mentions(_has_clusters(con)).fetch(con, [r[0] for r in con.execute(
         "SELECT id FROM events WHERE document_id = ? ORDER BY ordinal", [doc_id]).fetchall()], with_document=False)
     result: dict[str, Any] = {"document": document, "events": events}
-    for table, columns in _ANNOTATION_COLUMNS.items():
-        rows = _dicts(con, f"SELECT {', '.join(columns)} FROM {table} WHERE document_id = ? ORDER BY ordinal",
-                      [doc_id])
-        result[table] = [{_ANNOTATION_FIELDS.get(k, k): _plain(v) for k, v in r.items()} for r in rows]
+    for table in ("places", "times", "actors"):
+        columns = ", ".join(f'"{column}" AS "{field}"' for field, column in _MENTION_COLUMNS[table].items())
+        rows = _fetch_dicts(con, f"SELECT {columns} FROM {table} WHERE document_id = ? ORDER BY ordinal", [doc_id])
+        result[table] = [{k: _plain(v) for k, v in r.items()} for r in rows]
     result["duplicates"] = _duplicates(con, doc_id)
     return result
-
-
-_ANNOTATION_COLUMNS = {
-    "places": ("text", "name", "country", "admin1", "lat", "lon", "geonameid", "precision", '"start"', '"end"'),
-    "times": ("text", "value", "start_date", "end_date", "precision", '"start"', '"end"'),
-    "actors": ("text", "name", "country", "sector", "actor_id", '"start"', '"end"'),
-}
-_ANNOTATION_FIELDS = {"actor_id": "id"}
 
 
 def _duplicates(con: Connection, doc_id: str) -> list[dict[str, Any]]:
@@ -459,7 +484,7 @@ def list_actors(con: Connection, query: str | None = None, limit: int = 50, curs
     keys = keys[:limit]
     wanted = [[k for k, _ in keys]]
     # name, country and sector: those of its most frequent form
-    roles = _dicts(con, (
+    roles = _fetch_dicts(con, (
         f"SELECT {_ACTOR_KEY.format(p='')} AS id, arg_max(name, n) AS name, arg_max(country, n) AS country, "
         "arg_max(sector, n) AS sector, sum(n) FILTER (role = 'source') AS as_source, "
         f"sum(n) FILTER (role = 'target') AS as_target FROM ({_actor_tallies(('country', 'sector'))}) "
@@ -598,7 +623,7 @@ def list_places(
         "ORDER BY weight DESC, geonameid LIMIT ?", [*params, limit + 1]).fetchall()
     more = len(keys) > limit
     keys = keys[:limit]
-    details = {row["id"]: row for row in _dicts(con, (
+    details = {row["id"]: row for row in _fetch_dicts(con, (
         "SELECT geonameid AS id, arg_max(name, n) AS name, arg_max(country, n) AS country, "
         "arg_max(admin1, n) AS admin1, arg_max(lat, n) AS lat, arg_max(lon, n) AS lon, "
         "arg_max(precision, n) AS precision, coalesce(sum(n) FILTER (role = 'event'), 0) AS events, "
@@ -617,30 +642,11 @@ def list_places(
 
 # -- the two levels -------------------------------------------------------------------------------
 
-# Mention columns, grouped as EVENT-SCHEMA nests them (field → column of `events`).
-_ACTOR_FIELDS = {"text": "text", "name": "name", "country": "country", "sector": "sector", "id": "actor_id",
-                 "start": "start", "end": "end"}
-_NESTED: dict[str, dict[str, str]] = {
-    "source": {f: f"source_{c}" for f, c in _ACTOR_FIELDS.items()},
-    "target": {f: f"target_{c}" for f, c in _ACTOR_FIELDS.items()},
-    "date": {f: f"date_{f}" for f in ("text", "start", "end", "precision")},
-    "location": {f: f"location_{f}" for f in
-                 ("text", "name", "country", "admin1", "lat", "lon", "geonameid", "precision", "start", "end")},
-    "acled": {"event_type": "acled_event_type", "sub_event_type": "acled_sub_event_type"},
-    "evidence": {"sentence": "evidence_sentence", "sentence_index": "sentence_index", "start": "evidence_start",
-                 "end": "evidence_end", "trigger": "trigger", "trigger_start": "trigger_start",
-                 "trigger_end": "trigger_end"},
-}
-# A cluster row nests the same way, without the offsets that belong to one article.
-_CLUSTER_NESTED: dict[str, dict[str, str]] = {
-    key: {f: c for f, c in columns.items() if key == "date" or f not in ("start", "end")}
-    for key, columns in _NESTED.items() if key in ("source", "target", "date", "location")
-}
 _SCALARS = ("id", "type", "mode", "context", "status", "killed", "injured", "quantity", "cameo", "quad_class",
             "goldstein", "confidence", "document_id")
 _MENTION_SELECT = ", ".join(
     [f"e.{c}" for c in _SCALARS]
-    + [f'e."{c}"' for cols in _NESTED.values() for c in cols.values()]
+    + [f'e."{c}"' for cols in _EVENT_NESTED.values() for c in cols.values()]
     + ["e.quote_speaker", "e.quote_text", "e.extra", "e.ordinal"]
 )
 _DOCUMENT_SELECT = ("d.title AS document_title, d.source AS document_source, d.url AS document_url, "
@@ -751,13 +757,13 @@ class _Mentions(_Level):
             return []
         wanted = [list(ids)]
         # three narrow lookups cost less than one query joining events to documents and clusters
-        rows = _dicts(con, f"SELECT {_MENTION_SELECT} FROM events e {_IN_IDS.format(column='e.id')}", wanted)
-        documents = {row["document_id"]: row for row in _dicts(
+        rows = _fetch_dicts(con, f"SELECT {_MENTION_SELECT} FROM events e {_IN_IDS.format(column='e.id')}", wanted)
+        documents = {row["document_id"]: row for row in _fetch_dicts(
             con, f"SELECT d.id AS document_id, {_DOCUMENT_SELECT} FROM documents d {_IN_IDS.format(column='d.id')}",
             [sorted({r["document_id"] for r in rows})])} if with_document else {}
         clusters: dict[str, dict[str, Any]] = {}
         if self.clustered:
-            clusters = {row["event_id"]: row for row in _dicts(con, (
+            clusters = {row["event_id"]: row for row in _fetch_dicts(con, (
                 "SELECT cm.event_id, cm.cluster_id, cm.score AS cluster_score, c.num_mentions AS cluster_mentions, "
                 "c.num_articles AS cluster_articles, c.num_sources AS cluster_sources "
                 f"FROM (SELECT * FROM cluster_members cm {_IN_IDS.format(column='cm.event_id')}) cm "
@@ -816,8 +822,8 @@ class _Clusters(_Level):
     def fetch(self, con: Connection, ids: Sequence[str]) -> list[dict[str, Any]]:
         if not ids:
             return []
-        rows = _dicts(con, f"SELECT c.* FROM event_clusters c {_IN_IDS.format(column='c.id')}", [list(ids)])
-        founders = {row["id"]: row for row in _dicts(con, (
+        rows = _fetch_dicts(con, f"SELECT c.* FROM event_clusters c {_IN_IDS.format(column='c.id')}", [list(ids)])
+        founders = {row["id"]: row for row in _fetch_dicts(con, (
             "SELECT e.id, e.evidence_sentence, e.sentence_index, e.evidence_start, e.evidence_end, e.trigger, "
             f"e.trigger_start, e.trigger_end, e.document_id FROM events e {_IN_IDS.format(column='e.id')}"
         ), [[row["founder_event_id"] for row in rows]])}
@@ -943,7 +949,7 @@ def _mention_from_row(row: dict[str, Any], with_document: bool) -> dict[str, Any
     for key in _SCALARS[1:]:
         event[key] = _plain(row[key])
     event["context"] = list(event["context"] or [])
-    for key, columns in _NESTED.items():
+    for key, columns in _EVENT_NESTED.items():
         part = {f: _plain(row[c]) for f, c in columns.items()}
         event[key] = part if key == "evidence" or any(v is not None for v in part.values()) else None
     speaker = row.get("quote_speaker")
@@ -980,7 +986,8 @@ def _cluster_from_row(row: dict[str, Any]) -> dict[str, Any]:
         "first_published": _plain(row["first_published"]), "last_published": _plain(row["last_published"]),
         "confidence": row["confidence"], "family": row["family"],
         # the earliest report's evidence, to show the event in a list
-        "evidence": {f: _plain(row[c]) for f, c in _NESTED["evidence"].items()} | {"document_id": row["document_id"]},
+        "evidence": {f: _plain(row[c]) for f, c in _EVENT_NESTED["evidence"].items()}
+        | {"document_id": row["document_id"]},
     })
     return cluster
 
@@ -999,30 +1006,22 @@ def _level(con: Connection, flt: EventFilter) -> _Level:
 
 
 def _has_clusters(con: Connection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
-        "AND table_name IN ('event_clusters', 'cluster_members')").fetchone()
-    return bool(row and row[0] == 2)
+    return _has_table(con, "event_clusters", "cluster_members")
 
 
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _has_table(con: Connection, name: str) -> bool:
+def _has_table(con: Connection, *names: str) -> bool:
+    """Whether the store has every one of these tables (one catalogue lookup)."""
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
-        "AND table_name = ?", [name]).fetchone()
-    return bool(row and row[0])
+        "AND table_name IN (SELECT unnest(?::VARCHAR[]))", [list(names)]).fetchone()
+    return bool(row and row[0] == len(names))
 
 
 def _where(terms: list[str]) -> str:
     return "WHERE " + " AND ".join(terms) if terms else ""
-
-
-def _dicts(con: Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _count_by(con: Connection, sql: str, ids: list[str]) -> dict[str, int]:
@@ -1032,9 +1031,7 @@ def _count_by(con: Connection, sql: str, ids: list[str]) -> dict[str, int]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, datetime.date):
+    if isinstance(value, datetime.date):  # a datetime too
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return None
