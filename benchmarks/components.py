@@ -13,28 +13,23 @@ shows what each costs next to the model's own.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import spacy
+from _data import SHARED, VOA, missing, texts
 from spacy.language import Language
 
-from tacitus.ingest import read_articles
-from tacitus.models import Article
 from tacitus.nlp import MODEL
 from tacitus.pipeline import Pipeline
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
-VOA = "news/voa_stories.jsonl"
 
-
-def component_seconds(nlp: Language, texts: list[str], passes: int) -> dict[str, float]:
-    """Mean CPU seconds per pass of each component over `texts`, tokenizer included."""
+def component_seconds(nlp: Language, stories: list[str], passes: int) -> dict[str, float]:
+    """Mean CPU seconds per pass of each component over `stories`, tokenizer included."""
     spent: dict[str, float] = defaultdict(float)
     for _ in range(passes):
-        for text in texts:
+        for text in stories:
             start = time.process_time()
             doc = nlp.make_doc(text)
             spent["tokenizer"] += time.process_time() - start
@@ -51,13 +46,12 @@ def main() -> int:
     ap.add_argument("--passes", type=int, default=2)
     args = ap.parse_args()
     path = args.data / VOA
-    if not path.exists():
-        print(f"{path}: not found (the VOA stories of ../shared/data); nothing measured", file=sys.stderr)
+    if missing([path]):
         return 2
-    texts = [a.text for a in read_articles([str(path)]) if isinstance(a, Article)]
-    model = component_seconds(spacy.load(MODEL), texts, args.passes)
-    ours = component_seconds(Pipeline.load().nlp, texts, args.passes)
-    print(f"{len(texts)} stories, CPU seconds per pass (mean of {args.passes})")
+    stories = texts(path)
+    model = component_seconds(spacy.load(MODEL), stories, args.passes)
+    ours = component_seconds(Pipeline.load().nlp, stories, args.passes)
+    print(f"{len(stories)} stories, CPU seconds per pass (mean of {args.passes})")
     print(f"{'component':<20}{'model':>8}{'tacitus':>9}")
     for name in dict.fromkeys([*model, *ours]):
         cells = [f"{table[name]:.2f}" if name in table else "-" for table in (model, ours)]

@@ -20,7 +20,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared/data/seed/000_775f0f47ad06cc94.txt"
+from _data import SEED, missing
 
 
 def run_process(article: Path, published: str, cache: str) -> tuple[float, float]:
@@ -40,8 +40,7 @@ def main() -> int:
     ap.add_argument("--published", default="2023-06-27")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    if not args.article.exists():
-        print(f"benchmark skipped: {args.article} not found", file=sys.stderr)
+    if missing([args.article]):
         return 0
     with tempfile.TemporaryDirectory() as cache:
         cold, cold_rss = run_process(args.article, args.published, cache)

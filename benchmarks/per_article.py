@@ -14,13 +14,11 @@ import argparse
 import json
 import time
 from datetime import date
-from pathlib import Path
+
+from _data import ROOT, SEED
 
 from tacitus.models import Article
 from tacitus.pipeline import Pipeline
-
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared/data/seed/000_775f0f47ad06cc94.txt"
 
 
 def main() -> int:

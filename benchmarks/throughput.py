@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from _data import SHARED, VOA, missing, texts
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared/data"
-CORPORA = {"html": "eval/article-extraction/html", "voa": "news/voa_stories.jsonl"}
+CORPORA = {"html": "eval/article-extraction/html", "voa": VOA}
 # Issue 5's targets.
 RATIO_TARGET = 0.6
 VOA_RATE_TARGET = 10.0
@@ -103,40 +103,34 @@ def measure_ingest(path: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def extracted_texts(path: Path) -> list[str]:
-    from tacitus.ingest import read_articles
-    from tacitus.models import Article
-
-    return [a.text for a in read_articles([str(path)]) if isinstance(a, Article)]
-
-
-def measure_bare_spacy(texts: Sequence[str], processes: int = 1) -> dict[str, Any]:
+def measure_bare_spacy(stories: Sequence[str], processes: int = 1) -> dict[str, Any]:
     import spacy
 
     from tacitus.nlp import MODEL
 
     nlp = spacy.load(MODEL)
     start = time.perf_counter()
-    tokens = sum(len(doc) for doc in nlp.pipe(texts, n_process=processes))
+    tokens = sum(len(doc) for doc in nlp.pipe(stories, n_process=processes))
     seconds = time.perf_counter() - start
-    return {"articles": len(texts), "tokens": tokens, "seconds": round(seconds, 2),
-            "articles_per_s": round(len(texts) / seconds, 2), "tokens_per_s": round(tokens / seconds)}
+    return {"articles": len(stories), "tokens": tokens, "seconds": round(seconds, 2),
+            "articles_per_s": round(len(stories) / seconds, 2), "tokens_per_s": round(tokens / seconds)}
 
 
 def profile_worker(path: Path, out: Path, top: int = 15) -> list[str]:
-    """cProfile of `code_items` over the corpus in this process: where the time goes besides the parse."""
-    from tacitus.batch.worker import WorkItem, code_items
+    """cProfile of `code_items` over the corpus in this process, in the chunks the workers code: where
+    the time goes besides the parse."""
+    from tacitus.batch.engine import DEFAULT_CHUNK_SIZE
+    from tacitus.batch.worker import code_items
     from tacitus.ingest.readers import read_items
     from tacitus.models import RawDocument
     from tacitus.pipeline import Pipeline
 
     pipeline = Pipeline.load()
-    items = [WorkItem(i.key, i.document, i.published_fallback) for i in read_items([str(path)])
-             if isinstance(i.document, RawDocument)]
+    items = [i for i in read_items([str(path)]) if isinstance(i.document, RawDocument)]
     profiler = cProfile.Profile()
     profiler.enable()
-    for start in range(0, len(items), 8):
-        code_items(pipeline, items[start:start + 8])
+    for start in range(0, len(items), DEFAULT_CHUNK_SIZE):
+        code_items(pipeline, items[start:start + DEFAULT_CHUNK_SIZE])
     profiler.disable()
     profiler.dump_stats(str(out))
     entries = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
@@ -159,7 +153,7 @@ def profile_worker(path: Path, out: Path, top: int = 15) -> list[str]:
     ours = sorted(((cum, f"{Path(file).parent.name}/{Path(file).name}:{line}({func})")
                    for (file, line, func), (_, _, _, cum, _) in entries.items() if "/tacitus/" in file
                    and func not in {"<genexpr>", "<listcomp>", "<lambda>"}), reverse=True)
-    wrappers = {"code_items", "process", "run", "_coded", "_article"}  # already reported above
+    wrappers = {"code_items", "process", "run", "_coded"}  # already reported above
     ours = [(cum, where) for cum, where in ours if where.split("(")[1][:-1] not in wrappers]
     lines += [f"    {cum:6.2f} s  {where}" for cum, where in ours[:top]]
     lines.append("  top own time outside the model's matrix code (spaCy's Doc/Token API included, called by us):")
@@ -178,25 +172,23 @@ def main() -> int:
     ap.add_argument("--profile", type=Path, help="Write a cProfile of one worker over the VOA texts here.")
     args = ap.parse_args()
     paths = {name: args.data / rel for name, rel in CORPORA.items()}
-    missing = [str(p) for p in paths.values() if not p.exists()]
-    if missing:
-        print(f"benchmark skipped: {', '.join(missing)} not found", file=sys.stderr)
+    if missing(paths.values()):
         return 0
     report: dict[str, Any] = {"cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in os.getloadavg()],
                               "corpora": {}}
     for name, path in paths.items():
-        texts = extracted_texts(path)
+        stories = texts(path)
         most = max(args.workers)
-        figures: dict[str, Any] = {"bare_spacy": measure_bare_spacy(texts)}
+        figures: dict[str, Any] = {"bare_spacy": measure_bare_spacy(stories)}
         if most > 1:
-            figures[f"bare_spacy_{most}_processes"] = measure_bare_spacy(texts, most)
+            figures[f"bare_spacy_{most}_processes"] = measure_bare_spacy(stories, most)
         for workers in args.workers:
             figures[f"workers_{workers}"] = measure_ingest(path, workers)
         bare = figures["bare_spacy"]["articles_per_s"]
         top = figures[f"workers_{most}"]
         figures["ratio_to_bare_spacy"] = round(top["articles_per_s"] / bare, 2) if bare else None
         report["corpora"][name] = figures
-        print(f"{name}: {len(texts)} articles extracted; bare spaCy {bare:.2f} articles/s "
+        print(f"{name}: {len(stories)} articles extracted; bare spaCy {bare:.2f} articles/s "
               f"({figures['bare_spacy']['tokens_per_s']} tokens/s) in one process", end="")
         if most > 1:
             bare_n = figures[f"bare_spacy_{most}_processes"]["articles_per_s"]

@@ -3,7 +3,8 @@ real pipeline, stored and clustered as `tacitus ingest` would.
 
 Three outlets report one ambush near Gao (so it clusters with three sources), two report one protest
 in Goma; the others report unrelated events in other countries and months. `build_store(path)` writes
-the store once per test session and copies it for each caller.
+the store once per test session and copies it for each caller. `pipeline_once()` is the session's one
+loaded Pipeline; `snapshot(db)` is what an ingest wrote, for comparing two runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import datetime
 import shutil
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tacitus.pipeline import Pipeline
 
 ARTICLES: list[dict[str, str]] = [
     {
@@ -114,10 +118,30 @@ def build_documents() -> list[dict[str, Any]]:
 
 
 @cache
-def pipeline_once() -> Any:
+def pipeline_once() -> Pipeline:
     from tacitus.pipeline import Pipeline
 
     return Pipeline.load()
+
+
+# Every table an ingest run writes, with the columns that are times of writing left out.
+TABLES = {
+    "documents": "* EXCLUDE (ingested_at)", "events": "*", "actors": "*", "places": "*", "times": "*",
+    "ingest_items": "* EXCLUDE (logged_at)", "document_duplicates": "*", "document_signatures": "*",
+    "document_buckets": "*",
+}
+
+
+def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of every table in `TABLES`, sorted: equal for two stores that hold the same."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {table: sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
+                for table, columns in TABLES.items()}
+    finally:
+        con.close()
 
 
 _BUILT: dict[bool, Path] = {}

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import tacitus.cli as cli_module
+from desk_store import pipeline_once, snapshot
 from tacitus.batch import IngestOptions, IngestStats, dedup, run_ingest
 from tacitus.batch.progress import IngestProgress
 from tacitus.cli import cli
@@ -167,30 +168,13 @@ def composed_article(index: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline.load()
+    return pipeline_once()
 
 
 def ingest(paths: Sequence[Path | str], db: Path, pipeline: Pipeline, **options: Any) -> IngestStats:
     with Store(db) as store:
         return run_ingest([str(p) for p in paths], store, IngestOptions(**{"workers": 1, **options}),
                           load_pipeline=lambda: pipeline)
-
-
-# Every table a run writes, with the columns that are times of writing left out.
-TABLES = {
-    "documents": "* EXCLUDE (ingested_at)", "events": "*", "actors": "*", "places": "*", "times": "*",
-    "ingest_items": "* EXCLUDE (logged_at)", "document_duplicates": "*", "document_signatures": "*",
-    "document_buckets": "*",
-}
-
-
-def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {table: sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
-                for table, columns in TABLES.items()}
-    finally:
-        con.close()
 
 
 def document_ids(db: Path) -> dict[str, str]:

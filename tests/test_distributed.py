@@ -10,20 +10,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 import tacitus.batch.distributed as distributed
+from desk_store import pipeline_once, snapshot
 from tacitus.batch import IngestOptions, run_ingest
 from tacitus.batch.dedup import signature
 from tacitus.batch.distributed import dask_client, read_partition, run_distributed_ingest, write_partition
 from tacitus.batch.worker import ItemOutcome
 from tacitus.cli import cli
 from tacitus.errors import InputError
-from tacitus.pipeline import Pipeline
 from tacitus.store import Store
 
 # Short reports written for this test: varied event types, places, dates and one syndicated copy.
@@ -71,13 +70,6 @@ ARTICLES = [
      "killed and two soldiers wounded."),
 ]
 
-TABLES = {
-    "documents": "* EXCLUDE (ingested_at)", "events": "*", "actors": "*", "places": "*", "times": "*",
-    "ingest_items": "* EXCLUDE (logged_at)", "document_duplicates": "*", "document_signatures": "*",
-    "document_buckets": "*",
-}
-
-
 def write_corpus(path: Path) -> Path:
     lines = [json.dumps({"id": f"r{i}", "title": title, "text": f"{title}\n\n{body}",
                          "published": f"2024-03-{10 + i:02d}"}) for i, (title, body) in enumerate(ARTICLES)]
@@ -86,28 +78,21 @@ def write_corpus(path: Path) -> Path:
     return path
 
 
-def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {table: sorted(con.execute(f"SELECT {columns} FROM {table}").fetchall(), key=repr)
-                for table, columns in TABLES.items()}
-    finally:
-        con.close()
-
-
 def test_partition_round_trip(tmp_path: Path) -> None:
     document = {"document": {"id": "abc", "title": "t"}, "text": "x",
                 "events": [{"id": "e1", "type": "ASSAULT", "killed": 3, "location": {"country": "MLI", "lat": 1.5}},
                            {"id": "e2", "type": "AGREE", "date": {"start": "2024-03-01", "end": "2024-03-02"}}]}
     outcomes = [ItemOutcome("k1", "s1", document, signature("one two three four five six seven")),
                 ItemOutcome("k2", "s2", error="s2: empty article")]
-    documents, events = write_partition(outcomes, tmp_path, "p1")
+    documents = write_partition(outcomes, tmp_path, "p1", with_events=True)
     assert read_partition(documents) == outcomes
     rows = duckdb.sql(f"SELECT document_id, ordinal, event_id, type, killed, location_country, lat, date_end "
                       f"FROM '{tmp_path}/events-*.parquet' ORDER BY ordinal").fetchall()
     assert [r[:4] for r in rows] == [("abc", 0, "e1", "ASSAULT"), ("abc", 1, "e2", "AGREE")]
     assert rows[0][4:7] == (3, "MLI", 1.5) and str(rows[1][7]) == "2024-03-02"
     assert not list(tmp_path.glob("*.partial"))
+    write_partition(outcomes, tmp_path, "p2")  # events partitions only when asked for (a kept --parquet-dir)
+    assert (tmp_path / "documents-p2.parquet").exists() and not (tmp_path / "events-p2.parquet").exists()
     with pytest.raises(Exception, match="not visible here"):
         read_partition(tmp_path / "documents-missing.parquet")
 
@@ -115,7 +100,7 @@ def test_partition_round_trip(tmp_path: Path) -> None:
 def test_local_cluster_equals_single_process(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus.jsonl")
     single_db, dist_db, parts = tmp_path / "single.duckdb", tmp_path / "dist.duckdb", tmp_path / "parts"
-    pipeline = Pipeline.load()
+    pipeline = pipeline_once()
     options = IngestOptions(workers=1, batch_size=4, chunk_size=4)
     with Store(single_db) as store:
         single = run_ingest([str(corpus)], store, options, load_pipeline=lambda: pipeline)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,12 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from desk_store import pipeline_once
 from tacitus.batch import IngestOptions, run_ingest
 from tacitus.errors import InputError
-from tacitus.ingest import read_documents
-from tacitus.ingest.readers import InputItem, ReadTally, count_items, read_items
-from tacitus.models import RawDocument
+from tacitus.ingest import read_articles, read_documents
+from tacitus.ingest.readers import InputItem, ReadTally, WarcDocument, count_items, read_items
+from tacitus.models import Article, RawDocument
 from tacitus.pipeline import Pipeline
 from tacitus.store import Store
 
@@ -95,7 +96,7 @@ def test_html_responses_become_documents_and_the_rest_is_counted(archive: Path) 
     for item, doc in zip(items, docs, strict=True):
         assert doc.input_id and doc.input_id.startswith("<urn:uuid:")
         assert item.key == f"{os.path.abspath(archive)}#{doc.input_id}"
-        assert item.published_fallback == "2024-03-09"
+        assert isinstance(doc, WarcDocument) and doc.published_fallback == date(2024, 3, 9)
         assert doc.published is None  # the capture date must not override the page's own date
     assert count_items([str(archive)]) is None
 
@@ -157,9 +158,21 @@ def test_directory_walk_and_read_documents_take_warc(tmp_path: Path) -> None:
     assert len(missing) == 1 and "no such file" in str(missing[0].document)
 
 
+def test_extract_uses_the_capture_date_only_when_the_page_has_none(archive: Path) -> None:
+    # `tacitus extract` reads through read_articles: the same dates as `tacitus ingest` below.
+    articles = [a for a in read_articles([str(archive)]) if isinstance(a, Article)]
+    assert [(a.source, a.published) for a in articles] == [
+        ("https://news.example.org/niger-curfew", date(2024, 3, 9)),
+        ("https://news.example.org/chad-talks", date(2024, 3, 7)),
+        ("https://news.example.org/maiduguri", date(2024, 3, 9)),
+    ]
+    overridden = [a for a in read_articles([str(archive)], published=date(2024, 1, 2)) if isinstance(a, Article)]
+    assert [a.published for a in overridden] == [date(2024, 1, 2)] * 3
+
+
 @pytest.fixture(scope="module")
-def pipeline() -> Iterator[Pipeline]:
-    yield Pipeline.load()
+def pipeline() -> Pipeline:
+    return pipeline_once()
 
 
 def test_ingest_uses_the_capture_date_only_when_the_page_has_none(archive: Path, tmp_path: Path,

@@ -1,15 +1,16 @@
 """Distributed ingest on Dask: takes input paths, a Store and a Dask client, gives IngestStats like `run_ingest`.
 
 The client (this process) reads the inputs, skips the keys an earlier run finished and submits
-chunks of raw documents as Dask tasks. Each worker process loads the Pipeline once (a lazy
-per-process singleton) and codes a chunk with the same `code_items` as the single-machine engine;
+chunks of raw documents as Dask tasks. Each worker process loads the Pipeline once (the engine's
+`worker_pipeline`) and codes a chunk with the same `code_items` as the single-machine engine;
 the task writes the outcome as Parquet partitions into a directory every worker and the client
 can read:
 
     documents-<part>.parquet   one row per input item: position, key, source, document_id, error,
                                document (the EVENT-SCHEMA object as JSON), signature (MinHash, JSON)
     events-<part>.parquet      one row per event: document_id, ordinal, event_id, type, mode, status,
-                               source/target country, date window, place, casualties, event (JSON)
+                               source/target country, date window, place, casualties, event (JSON);
+                               written only for a directory that is kept (`--parquet-dir`)
 
 `<part>` is a hash of the chunk's item keys, so a chunk coded again overwrites its own files.
 The client then loads the partitions in input order through the engine's single writer (the same
@@ -46,18 +47,18 @@ import duckdb
 from distributed import Client, KilledWorker, LocalCluster
 
 from tacitus.batch.dedup import Signature
-from tacitus.batch.engine import (
-    QUEUED_PER_WORKER,
-    WORKER_DIED,
-    IngestOptions,
-    IngestStats,
-    ProgressSink,
-    drive_ingest,
+from tacitus.batch.engine import QUEUED_PER_WORKER, IngestOptions, IngestStats, ProgressSink, drive_ingest, start_stats
+from tacitus.batch.worker import (
+    ChunkOutcome,
+    ItemOutcome,
+    WorkerStartError,
+    code_items,
+    peak_rss,
+    worker_died,
+    worker_pipeline,
 )
-from tacitus.batch.worker import ChunkOutcome, ItemOutcome, WorkerStartError, WorkItem, code_items, peak_rss
 from tacitus.errors import InputError, TacitusError
-from tacitus.ingest.readers import count_items
-from tacitus.pipeline import Pipeline
+from tacitus.ingest.readers import InputItem
 from tacitus.store.db import Store
 
 LOCAL = "local"
@@ -83,7 +84,6 @@ class PartitionWritten:
     """What a task gives back: where its partition is, and the worker's state for IngestStats."""
 
     documents: str  # path of documents-<part>.parquet
-    events: str
     pid: int
     peak_rss: int
     ready_at: float
@@ -150,18 +150,20 @@ def run_distributed_ingest(
     *,
     stdin: BinaryIO | None = None,
     progress: ProgressSink | None = None,
+    write_events: bool = True,
 ) -> IngestStats:
     """Code every input of `paths` not stored by an earlier run on the Dask cluster of `client`, with
-    partitions in `parquet_dir`, and store them in input order. `options.workers` is not used (the
-    cluster has its workers); batch and chunk sizes, `published` and the duplicate threshold are."""
+    partitions in `parquet_dir` (events partitions too with `write_events`: they are for queries
+    after the run), and store them in input order. `options.workers` is not used (the cluster has
+    its workers); batch and chunk sizes, `published` and the duplicate threshold are."""
     options = options or IngestOptions()
     if options.batch_size < 1 or options.chunk_size < 1:
         raise ValueError("batch_size and chunk_size must be at least 1")
     directory = Path(parquet_dir).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    stats = IngestStats(total=None if "-" in paths else count_items(paths))
+    stats = start_stats(paths, progress)
     stats.workers = worker_count(client)
-    coder = _DaskCoder(client, options.published, directory, stats.workers * QUEUED_PER_WORKER)
+    coder = _DaskCoder(client, options.published, directory, write_events, stats.workers * QUEUED_PER_WORKER)
     return drive_ingest(paths, store, options, coder, stats, stdin=stdin, progress=progress)
 
 
@@ -177,13 +179,14 @@ def ingest_on_cluster(
     connect_timeout: float | None = None,
 ) -> IngestStats:
     """`run_distributed_ingest` with its client: "local" starts `options.workers` worker processes.
-    Without `parquet_dir` the partitions go to a temporary directory next to the database, removed
-    at the end; a given directory is kept for direct queries."""
+    Without `parquet_dir` the documents partitions go to a temporary directory next to the database,
+    removed at the end; a given directory is kept for direct queries, with the events partitions."""
     options = options or IngestOptions()
     directory = Path(parquet_dir) if parquet_dir is not None else default_parquet_dir(store.path)
     try:
         with dask_client(scheduler, options.workers, connect_timeout) as client:
-            return run_distributed_ingest(paths, store, client, directory, options, stdin=stdin, progress=progress)
+            return run_distributed_ingest(paths, store, client, directory, options, stdin=stdin, progress=progress,
+                                          write_events=parquet_dir is not None)
     finally:
         if parquet_dir is None:  # a new run makes a new one: what was coded and not stored is coded again
             shutil.rmtree(directory, ignore_errors=True)
@@ -192,19 +195,21 @@ def ingest_on_cluster(
 class _DaskCoder:
     """The engine's coder protocol over Dask: each submit is one task writing one partition."""
 
-    def __init__(self, client: Client, published: date | None, directory: Path, queue_depth: int) -> None:
+    def __init__(self, client: Client, published: date | None, directory: Path, write_events: bool,
+                 queue_depth: int) -> None:
         self._client = client
         self._published = published
         self._directory = str(directory)
+        self._write_events = write_events
         self.queue_depth = queue_depth
         self._futures: list[Any] = []
 
-    def submit(self, work: list[WorkItem]) -> Future[ChunkOutcome]:
+    def submit(self, work: list[InputItem]) -> Future[ChunkOutcome]:
         return _PartitionFuture(self, self.submit_task(work), work)
 
-    def submit_task(self, work: list[WorkItem]) -> Any:
+    def submit_task(self, work: list[InputItem]) -> Any:
         future = self._client.submit(code_partition, work, self._published, self._directory, partition_name(work),
-                                     pure=False)
+                                     self._write_events, pure=False)
         self._futures = [f for f in self._futures if not f.done()] + [future]
         return future
 
@@ -220,7 +225,7 @@ class _DaskCoder:
 class _PartitionFuture(Future[ChunkOutcome]):
     """A Dask task's partition, read back when the engine asks for the chunk's result."""
 
-    def __init__(self, coder: _DaskCoder, task: Any, work: list[WorkItem]) -> None:
+    def __init__(self, coder: _DaskCoder, task: Any, work: list[InputItem]) -> None:
         super().__init__()
         self._coder = coder
         self._task = task
@@ -248,8 +253,7 @@ class _PartitionFuture(Future[ChunkOutcome]):
                 last = _chunk_outcome(self._coder.submit_task([work]).result())
                 outcomes += last.outcomes
             except KilledWorker:
-                outcomes.append(ItemOutcome(work.key, work.document.source,
-                                            error=str(InputError(work.document.source, WORKER_DIED))))
+                outcomes.append(worker_died(work))
         return ChunkOutcome(outcomes, last.pid if last else 0, last.peak_rss if last else 0,
                             last.ready_at if last else time.time())
 
@@ -258,7 +262,7 @@ def _chunk_outcome(written: PartitionWritten) -> ChunkOutcome:
     return ChunkOutcome(read_partition(written.documents), written.pid, written.peak_rss, written.ready_at)
 
 
-def partition_name(work: Sequence[WorkItem]) -> str:
+def partition_name(work: Sequence[InputItem]) -> str:
     """The same chunk of items gets the same partition name on every run."""
     return hashlib.sha256("\n".join(item.key for item in work).encode()).hexdigest()[:20]
 
@@ -287,36 +291,28 @@ def read_partition(path: str | os.PathLike[str]) -> list[ItemOutcome]:
 
 # -- the worker side -------------------------------------------------------------------------------
 
-_pipeline: Pipeline | None = None
-_ready_at = 0.0
-# One Pipeline per worker process; with more than one thread per worker, chunks take turns at it
-# (the models are loaded once, and the pipeline's learned actors must not be written concurrently).
+# With more than one thread per worker, chunks take turns at the process's one Pipeline (the models
+# are loaded once, and the pipeline's learned actors must not be written concurrently).
 _lock = threading.Lock()
 
 
-def _worker_pipeline() -> Pipeline:
-    global _pipeline, _ready_at
-    if _pipeline is None:
-        try:
-            _pipeline = Pipeline.load()
-        except TacitusError as exc:
-            raise WorkerStartError(f"a Dask worker could not load its models: {exc}") from None
-        _ready_at = time.time()
-    return _pipeline
-
-
-def code_partition(work: Sequence[WorkItem], published: date | None, directory: str, part: str) -> PartitionWritten:
+def code_partition(work: Sequence[InputItem], published: date | None, directory: str, part: str,
+                   write_events: bool) -> PartitionWritten:
     """A Dask task: code a chunk with this worker's Pipeline and write its partitions."""
     with _lock:
-        pipeline = _worker_pipeline()
+        try:
+            pipeline, ready_at = worker_pipeline()
+        except WorkerStartError as exc:
+            raise WorkerStartError(f"a Dask worker could not load its models: {exc}") from None
         outcomes = code_items(pipeline, work, published)
-    documents, events = write_partition(outcomes, directory, part)
-    return PartitionWritten(str(documents), str(events), os.getpid(), peak_rss(), _ready_at)
+    documents = write_partition(outcomes, directory, part, with_events=write_events)
+    return PartitionWritten(str(documents), os.getpid(), peak_rss(), ready_at)
 
 
-def write_partition(outcomes: Sequence[ItemOutcome], directory: str | os.PathLike[str],
-                    part: str) -> tuple[Path, Path]:
-    """Write documents-<part>.parquet and events-<part>.parquet; each appears whole or not at all."""
+def write_partition(outcomes: Sequence[ItemOutcome], directory: str | os.PathLike[str], part: str, *,
+                    with_events: bool = False) -> Path:
+    """Write documents-<part>.parquet, and events-<part>.parquet `with_events`; each appears whole or
+    not at all. Gives the documents file's path."""
     directory = Path(directory)
     columns: dict[str, list[Any]] = {
         "position": list(range(len(outcomes))),
@@ -330,21 +326,20 @@ def write_partition(outcomes: Sequence[ItemOutcome], directory: str | os.PathLik
     try:
         # One statement over whole columns: row-by-row inserts cost about a millisecond each.
         con.execute("""
-            CREATE TABLE d AS SELECT
+            CREATE TABLE d AS SELECT *, document->'document'->>'id' AS document_id FROM (SELECT
                 unnest($position::INTEGER[]) AS position, unnest($key::VARCHAR[]) AS key,
                 unnest($source::VARCHAR[]) AS source, unnest($error::VARCHAR[]) AS error,
-                unnest($document::VARCHAR[])::JSON AS document, unnest($signature::VARCHAR[])::JSON AS signature
+                unnest($document::VARCHAR[])::JSON AS document, unnest($signature::VARCHAR[])::JSON AS signature)
         """, columns)
-        con.execute("ALTER TABLE d ADD COLUMN document_id VARCHAR")
-        con.execute("UPDATE d SET document_id = document->'document'->>'id'")
         documents = _copy(con, """SELECT position, key, source, document_id, error, document, signature
                                   FROM d ORDER BY position""", directory / f"documents-{part}.parquet")
-        events = _copy(con, f"""SELECT d.document_id, CAST(e.key AS INTEGER) AS ordinal, {_EVENT_COLUMNS}
-                                FROM d, json_each(d.document, '$.events') AS e
-                                ORDER BY d.position, ordinal""", directory / f"events-{part}.parquet")
+        if with_events:
+            _copy(con, f"""SELECT d.document_id, CAST(e.key AS INTEGER) AS ordinal, {_EVENT_COLUMNS}
+                           FROM d, json_each(d.document, '$.events') AS e
+                           ORDER BY d.position, ordinal""", directory / f"events-{part}.parquet")
     finally:
         con.close()
-    return documents, events
+    return documents
 
 
 def _copy(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> Path:

@@ -27,11 +27,11 @@ from tacitus.batch.worker import (
     ChunkOutcome,
     ItemOutcome,
     WorkerStartError,
-    WorkItem,
     code_chunk,
     code_items,
     peak_rss,
     start_worker,
+    worker_died,
 )
 from tacitus.errors import InputError, StoreError, TacitusError
 from tacitus.ingest.readers import InputItem, ReadTally, count_items, position_key, read_items
@@ -49,7 +49,6 @@ QUEUED_PER_WORKER = 2
 # A worker whose peak resident memory passes this is replaced (spaCy's string store only grows
 # over a long stream); the issue's ceiling is 1.5 GB, and a worker peaks near 0.5 GB on news.
 WORKER_MEMORY_LIMIT = 1_200_000_000
-WORKER_DIED = "worker process died while coding it"
 
 
 def default_workers() -> int:
@@ -73,7 +72,7 @@ class IngestOptions:
 class IngestStats:
     """Counts of a run, live while it goes (for progress) and final at its end."""
 
-    total: int | None = None  # input items, when known before reading
+    total: int | None = None  # input items, when counted before reading (see `start_stats`)
     items: int = 0  # input items dealt with, in any way
     added: int = 0  # documents stored
     present: int = 0  # items whose document was already stored
@@ -132,7 +131,8 @@ def run_ingest(
     options = options or IngestOptions()
     if options.batch_size < 1 or options.chunk_size < 1 or options.workers < 1:
         raise ValueError("workers, batch_size and chunk_size must be at least 1")
-    stats = IngestStats(total=None if "-" in paths else count_items(paths))
+    # Without a progress bar the count only decides whether the input is smaller than one chunk.
+    stats = start_stats(paths, progress, enough=options.chunk_size if options.workers > 1 else None)
     in_process = options.workers == 1 or (stats.total is not None and stats.total <= options.chunk_size)
     coder: Coder = (_InProcess(load_pipeline or Pipeline.load, options.published) if in_process
                     else _Pool(options.workers, options.published))
@@ -150,6 +150,15 @@ def run_ingest(
         stats.pool_renewals += 1
 
     return drive_ingest(paths, store, options, coder, stats, stdin=stdin, progress=progress, between_chunks=renew_pool)
+
+
+def start_stats(paths: Sequence[str], progress: ProgressSink | None, enough: int | None = None) -> IngestStats:
+    """The stats a run starts with. Its inputs are counted (when that is cheap, see `count_items`) for a
+    progress bar's total; with no bar, only up to `enough` items (None: not at all), so a large input is
+    not walked twice. `total` stays None when it was not counted or passed `enough`."""
+    if "-" in paths or (progress is None and enough is None):
+        return IngestStats()
+    return IngestStats(total=count_items(paths, limit=None if progress is not None else enough))
 
 
 def drive_ingest(
@@ -204,8 +213,7 @@ class _Chunk:
     def __init__(self, items: list[InputItem], done: set[str]) -> None:
         self.items = items
         self.done = done
-        self.work = [WorkItem(i.key, i.document, i.published_fallback) for i in items
-                     if i.key not in done and not isinstance(i.document, InputError)]
+        self.work = [i for i in items if i.key not in done and not isinstance(i.document, InputError)]
         self.future: Future[ChunkOutcome] | None = None
 
 
@@ -255,8 +263,7 @@ def _outcomes(chunk: _Chunk, pending: deque[_Chunk], coder: Coder, stats: Ingest
             try:
                 outcomes += coder.submit([work]).result().outcomes
             except BrokenProcessPool:
-                outcomes.append(ItemOutcome(work.key, work.document.source,
-                                            error=str(InputError(work.document.source, WORKER_DIED))))
+                outcomes.append(worker_died(work))
                 coder.restart()
         for queued in pending:  # their futures died with the old pool
             if queued.work:
@@ -276,7 +283,7 @@ class Coder(Protocol):
 
     queue_depth: int
 
-    def submit(self, work: list[WorkItem]) -> Future[ChunkOutcome]: ...
+    def submit(self, work: list[InputItem]) -> Future[ChunkOutcome]: ...
 
     def restart(self) -> None: ...
 
@@ -294,7 +301,7 @@ class _InProcess:
         self._pipeline: Pipeline | None = None
         self._ready_at = 0.0
 
-    def submit(self, work: list[WorkItem]) -> Future[ChunkOutcome]:
+    def submit(self, work: list[InputItem]) -> Future[ChunkOutcome]:
         if self._pipeline is None:
             self._pipeline = self._load()
             self._ready_at = time.time()
@@ -320,7 +327,7 @@ class _Pool:
         self._executor: ProcessPoolExecutor | None = None
         self.queue_depth = workers * QUEUED_PER_WORKER
 
-    def submit(self, work: list[WorkItem]) -> Future[ChunkOutcome]:
+    def submit(self, work: list[InputItem]) -> Future[ChunkOutcome]:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=get_context("spawn"),
                                                  initializer=start_worker, initargs=(self._published,))

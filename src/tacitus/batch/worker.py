@@ -1,9 +1,9 @@
-"""The coding side of a batch job: takes chunks of raw documents, gives coded documents or errors.
+"""The coding side of a batch job: takes chunks of input items, gives coded documents or errors.
 
 `code_items(pipeline, items)` extracts, codes and signs (MinHash) a chunk with a given Pipeline;
-the parent calls it itself when it codes in its own process. In a worker process,
-`start_worker` (the pool's initializer) loads the Pipeline once and `code_chunk` runs
-`code_items` with it. Outcomes come back in the order of the items.
+the parent calls it itself when it codes in its own process. In a worker process (of the engine's
+pool or of a Dask cluster), `worker_pipeline()` loads the Pipeline once, at the first chunk, and
+`code_chunk` runs `code_items` with it. Outcomes come back in the order of the items.
 """
 
 from __future__ import annotations
@@ -22,19 +22,13 @@ import psutil
 from tacitus.batch.dedup import Signature, signature
 from tacitus.errors import InputError, TacitusError
 from tacitus.ingest.extract import extract_article
-from tacitus.ingest.readers import parse_published
-from tacitus.models import Article, DocumentResult, RawDocument
+from tacitus.ingest.readers import InputItem
+from tacitus.models import Article, DocumentResult
 from tacitus.pipeline import Pipeline
 
 # How often a worker checks that the process that started it is still there.
 PARENT_CHECK_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    key: str
-    document: RawDocument
-    published_fallback: str | None = None
+WORKER_DIED = "worker process died while coding it"
 
 
 @dataclass(frozen=True)
@@ -60,13 +54,15 @@ class WorkerStartError(Exception):
     """A worker could not load its models; the message is the one-line reason."""
 
 
-def code_items(pipeline: Pipeline, items: Sequence[WorkItem], published: date | None = None) -> list[ItemOutcome]:
-    """Extract, code and sign each item; an item that fails gives an error outcome in its place."""
+def code_items(pipeline: Pipeline, items: Sequence[InputItem], published: date | None = None) -> list[ItemOutcome]:
+    """Extract, code and sign each item; an item that fails (or was unreadable) gives an error outcome in its place."""
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     articles: list[tuple[int, Article]] = []
     for index, item in enumerate(items):
         try:
-            articles.append((index, _article(item, published)))
+            if isinstance(item.document, InputError):  # the engines keep these back; still never coded
+                raise item.document
+            articles.append((index, extract_article(item.document, published=published)))
         except InputError as err:
             outcomes[index] = ItemOutcome(item.key, item.document.source, error=_one_line(str(err)))
     try:
@@ -89,15 +85,13 @@ def code_items(pipeline: Pipeline, items: Sequence[WorkItem], published: date | 
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _article(item: WorkItem, published: date | None) -> Article:
-    article = extract_article(item.document, published=published)
-    if article.published is None and item.published_fallback:
-        article.published = parse_published(item.published_fallback, item.document.source)
-    return article
-
-
-def _coded(item: WorkItem, result: DocumentResult) -> ItemOutcome:
+def _coded(item: InputItem, result: DocumentResult) -> ItemOutcome:
     return ItemOutcome(item.key, item.document.source, result.to_dict(include_text=True), signature(result.text))
+
+
+def worker_died(item: InputItem) -> ItemOutcome:
+    """The error outcome of an item whose worker process died coding it (a native crash, the OOM killer)."""
+    return ItemOutcome(item.key, item.document.source, error=str(InputError(item.document.source, WORKER_DIED)))
 
 
 def _one_line(message: str) -> str:
@@ -107,30 +101,35 @@ def _one_line(message: str) -> str:
 # -- in a worker process ---------------------------------------------------------------------------
 
 _pipeline: Pipeline | None = None
-_published: date | None = None
-_load_error: str | None = None
 _ready_at = 0.0
+_published: date | None = None
+
+
+def worker_pipeline() -> tuple[Pipeline, float]:
+    """This process's Pipeline, loaded at the first call for every chunk the process will code, and
+    the time.time() it was ready; WorkerStartError with the one-line reason when it cannot load."""
+    global _pipeline, _ready_at
+    if _pipeline is None:
+        try:
+            _pipeline = Pipeline.load()
+        except TacitusError as exc:
+            raise WorkerStartError(str(exc)) from None
+        _ready_at = time.time()
+    return _pipeline, _ready_at
 
 
 def start_worker(published: date | None) -> None:
-    """Pool initializer: load the Pipeline once for every chunk this process will code."""
-    global _pipeline, _published, _load_error, _ready_at
+    """Pool initializer: the models load at this worker's first chunk (`code_chunk`)."""
+    global _published
     # Ctrl-C reaches the whole process group; the parent alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(os.getppid())
     _published = published
-    try:
-        _pipeline = Pipeline.load()
-    except TacitusError as exc:
-        _load_error = str(exc)
-    _ready_at = time.time()
 
 
-def code_chunk(items: Sequence[WorkItem]) -> ChunkOutcome:
-    if _pipeline is None:
-        raise WorkerStartError(_load_error or "worker started without start_worker")
-    outcomes = code_items(_pipeline, items, _published)
-    return ChunkOutcome(outcomes, os.getpid(), peak_rss(), _ready_at)
+def code_chunk(items: Sequence[InputItem]) -> ChunkOutcome:
+    pipeline, ready_at = worker_pipeline()
+    return ChunkOutcome(code_items(pipeline, items, _published), os.getpid(), peak_rss(), ready_at)
 
 
 def peak_rss() -> int:

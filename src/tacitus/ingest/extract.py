@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 
 from tacitus.errors import InputError
-from tacitus.ingest.readers import document_text, parse_published, read_documents
+from tacitus.ingest.readers import WarcDocument, document_text, parse_published, read_documents
 from tacitus.models import Article, Paragraph, RawDocument, normalize_text
 
 LANGUAGE = "en"  # no language detection yet; every input is taken as English
@@ -41,7 +41,8 @@ def extract_article(raw: RawDocument, published: date | None = None) -> Article:
     """The Article in `raw` (a RawDocument); InputError when there is none.
 
     Publication date precedence: `published` (a command-line override) > the input's hint
-    (JSON Lines `published`) > the page's metadata > None. Hinted url and title win likewise.
+    (JSON Lines `published`) > the page's metadata > a WARC record's capture date > None.
+    Hinted url and title win likewise.
     """
     text, kind = document_text(raw)
     if not text.strip():
@@ -54,6 +55,8 @@ def extract_article(raw: RawDocument, published: date | None = None) -> Article:
         article.published = published.date() if isinstance(published, datetime) else published
     elif raw.published:
         article.published = parse_published(raw.published, raw.source)
+    elif article.published is None and isinstance(raw, WarcDocument):
+        article.published = raw.published_fallback
     return article
 
 

@@ -56,13 +56,19 @@ class InputItem:
 
     `key` names the input across runs: the absolute path (with `:line` for a record) and a hash
     of the content, or for a WARC record the archive's path and the WARC-Record-ID. A changed
-    file gets new keys; the same file read again gets the same ones. `published_fallback` is a
-    date to use only when the article itself gives none (a WARC record's capture date).
+    file gets new keys; the same file read again gets the same ones.
     """
 
     key: str
     document: RawDocument | InputError
-    published_fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class WarcDocument(RawDocument):
+    """A WARC response record: `published_fallback` is its capture date, which `extract_article` uses
+    only when neither a hint nor the page itself gives a publication date."""
+
+    published_fallback: date | None = None
 
 
 @dataclass
@@ -97,9 +103,10 @@ def read_items(
             yield from _file_items(path, tally)
 
 
-def count_items(paths: Sequence[str]) -> int | None:
+def count_items(paths: Sequence[str], limit: int | None = None) -> int | None:
     """How many InputItems `read_items(paths)` will give, when that is cheap to know: None for
-    stdin, WARC archives, gzip'd JSON Lines and JSON arrays (knowing would mean reading them)."""
+    stdin, WARC archives, gzip'd JSON Lines and JSON arrays (knowing would mean reading them),
+    and as soon as the count passes `limit` (the rest of the inputs is not looked at)."""
     total = 0
     for path in paths:
         path = os.fspath(path)
@@ -111,6 +118,8 @@ def count_items(paths: Sequence[str]) -> int | None:
             if count is None:
                 return None
             total += count
+            if limit is not None and total > limit:
+                return None
     return total
 
 
@@ -119,12 +128,14 @@ def _count_file(path: str) -> int | None:
     compressed = path.lower().endswith(GZIP_SUFFIX)
     if fmt == "warc" or (fmt in ("jsonl", "json", "auto") and compressed):
         return None
-    if fmt == "json" or (fmt == "auto" and _starts_like_warc(path)):
+    if fmt == "json":
         return None
     if fmt not in ("jsonl", "auto"):
         return 1
     try:
         with open(path, "rb") as handle:
+            if fmt == "auto" and _starts_like_warc(handle):
+                return None
             if fmt == "auto" and not _looks_like_jsonl(handle.read(1 << 16)):
                 return 1
             handle.seek(0)
@@ -152,11 +163,31 @@ def _item(document: RawDocument | InputError) -> InputItem:
 
 
 def _file_items(path: str, tally: ReadTally) -> Iterator[InputItem]:
-    if _format_of(path) == "warc" or (_format_of(path) == "auto" and _starts_like_warc(path)):
-        yield from _warc_file_items(path, tally)
-    else:
+    fmt = _format_of(path)
+    if fmt not in ("warc", "auto"):
         for document in _read_file(path):
             yield _item(document)
+        return
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        yield _item(InputError(path, "no such file"))
+        return
+    except OSError as err:
+        yield _item(InputError(path, f"cannot read: {_os_reason(err)}"))
+        return
+    with handle:
+        # Opened once: an archive is streamed record by record, anything else read whole and sniffed.
+        if fmt == "warc" or _starts_like_warc(handle):
+            yield from _warc_records(handle, path, os.path.abspath(path), tally)
+            return
+        try:
+            for document in _documents_from_bytes(_gunzip_if_compressed(handle.read(), path), path, fmt):
+                yield _item(document)
+        except OSError as err:
+            yield _item(InputError(path, f"cannot read: {_os_reason(err)}"))
+        except InputError as err:
+            yield _item(err)
 
 
 def _stdin_items(stdin: BinaryIO | None, tally: ReadTally) -> Iterator[InputItem]:
@@ -443,30 +474,21 @@ def _optional_string(obj: dict[str, Any], key: str) -> str | None:
 # -- WARC ------------------------------------------------------------------------------------------
 
 
-def _starts_like_warc(path: str) -> bool:
+def _starts_like_warc(handle: BinaryIO) -> bool:
+    """Whether an open file holds a WARC archive, plain or gzip'd; the file is left at its start."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(2)
-            handle.seek(0)
-            if head == _GZIP_MAGIC:
-                with gzip.GzipFile(fileobj=handle) as unpacked:
-                    return unpacked.read(len(_WARC_MAGIC)) == _WARC_MAGIC
-            return handle.read(len(_WARC_MAGIC)) == _WARC_MAGIC
+        head = handle.read(len(_GZIP_MAGIC))
+        handle.seek(0)
+        if head == _GZIP_MAGIC:
+            with gzip.GzipFile(fileobj=handle) as unpacked:  # closes the GzipFile, not the file
+                head = unpacked.read(len(_WARC_MAGIC))
+        else:
+            head = handle.read(len(_WARC_MAGIC))
     except (OSError, EOFError, zlib.error):
         return False  # the ordinary reader reports what is wrong with the file
-
-
-def _warc_file_items(path: str, tally: ReadTally) -> Iterator[InputItem]:
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        yield _item(InputError(path, "no such file"))
-        return
-    except OSError as err:
-        yield _item(InputError(path, f"cannot read: {_os_reason(err)}"))
-        return
-    with handle:
-        yield from _warc_records(handle, path, os.path.abspath(path), tally)
+    finally:
+        handle.seek(0)
+    return head == _WARC_MAGIC
 
 
 def _warc_records(stream: BinaryIO, path: str, key_base: str, tally: ReadTally) -> Iterator[InputItem]:
@@ -493,8 +515,7 @@ def _warc_records(stream: BinaryIO, path: str, key_base: str, tally: ReadTally) 
                 tally.skipped_records += 1
                 continue
             record_id = record.rec_headers.get_header("WARC-Record-ID") or f"@{offset}"
-            yield InputItem(f"{key_base}#{record_id}", document,
-                            _warc_date(record.rec_headers.get_header("WARC-Date")))
+            yield InputItem(f"{key_base}#{record_id}", document)
     except Exception:  # noqa: BLE001 - warcio and zlib raise many types on damaged bytes; one archive must not stop a batch
         yield _corrupt_warc(path, key_base, end, records)
         return
@@ -510,7 +531,7 @@ def _is_html_response(record: Any) -> bool:
     return status.startswith("2") and media_type in HTML_MEDIA_TYPES
 
 
-def _warc_document(record: Any, path: str) -> RawDocument:
+def _warc_document(record: Any, path: str) -> WarcDocument:
     uri = record.rec_headers.get_header("WARC-Target-URI")
     payload = record.content_stream().read()
     content: bytes | str = payload
@@ -522,8 +543,9 @@ def _warc_document(record: Any, path: str) -> RawDocument:
             content = payload.decode(charset)
         except (LookupError, UnicodeDecodeError):
             content = payload
-    return RawDocument(source=uri or path, content=content, kind="html",
-                       input_id=record.rec_headers.get_header("WARC-Record-ID"), url=uri)
+    return WarcDocument(source=uri or path, content=content, kind="html",
+                        input_id=record.rec_headers.get_header("WARC-Record-ID"), url=uri,
+                        published_fallback=_warc_date(record.rec_headers.get_header("WARC-Date")))
 
 
 def _http_charset(content_type: str) -> str | None:
@@ -534,11 +556,11 @@ def _http_charset(content_type: str) -> str | None:
     return None
 
 
-def _warc_date(value: str | None) -> str | None:
+def _warc_date(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value.strip()).date().isoformat()
+        return datetime.fromisoformat(value.strip()).date()
     except ValueError:
         return None
 
