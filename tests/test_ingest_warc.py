@@ -16,7 +16,7 @@ from desk_store import pipeline_once
 from tacitus.batch import IngestOptions, run_ingest
 from tacitus.errors import InputError
 from tacitus.ingest import read_articles, read_documents
-from tacitus.ingest.readers import InputItem, ReadTally, WarcDocument, count_items, read_items
+from tacitus.ingest.readers import InputItem, ReadTally, count_items, read_items
 from tacitus.models import Article, RawDocument
 from tacitus.pipeline import Pipeline
 from tacitus.store import Store
@@ -96,7 +96,7 @@ def test_html_responses_become_documents_and_the_rest_is_counted(archive: Path) 
     for item, doc in zip(items, docs, strict=True):
         assert doc.input_id and doc.input_id.startswith("<urn:uuid:")
         assert item.key == f"{os.path.abspath(archive)}#{doc.input_id}"
-        assert isinstance(doc, WarcDocument) and doc.published_fallback == date(2024, 3, 9)
+        assert isinstance(doc, RawDocument) and doc.published_fallback == date(2024, 3, 9)
         assert doc.published is None  # the capture date must not override the page's own date
     assert count_items([str(archive)]) is None
 

@@ -46,7 +46,8 @@ class RawDocument:
     """Bytes as read from one input, before article extraction.
 
     `kind` is "text", "html" or "auto" (sniffed); the hints come from JSON Lines records
-    or command-line options and win over what extraction finds.
+    or command-line options and win over what extraction finds. `published_fallback` (a WARC
+    record's capture date) is used only when neither a hint nor the page gives a date.
     """
 
     source: str
@@ -56,6 +57,7 @@ class RawDocument:
     published: str | None = None
     url: str | None = None
     title: str | None = None
+    published_fallback: date | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction, load_html
 
 from tacitus.errors import InputError
-from tacitus.ingest.readers import WarcDocument, document_text, parse_published, read_documents
+from tacitus.ingest.readers import document_text, parse_published, read_documents
 from tacitus.models import Article, Paragraph, RawDocument, normalize_text
 
 LANGUAGE = "en"  # no language detection yet; every input is taken as English
@@ -55,7 +55,7 @@ def extract_article(raw: RawDocument, published: date | None = None) -> Article:
         article.published = published.date() if isinstance(published, datetime) else published
     elif raw.published:
         article.published = parse_published(raw.published, raw.source)
-    elif article.published is None and isinstance(raw, WarcDocument):
+    elif article.published is None:
         article.published = raw.published_fallback
     return article
 

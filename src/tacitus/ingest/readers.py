@@ -63,14 +63,6 @@ class InputItem:
     document: RawDocument | InputError
 
 
-@dataclass(frozen=True)
-class WarcDocument(RawDocument):
-    """A WARC response record: `published_fallback` is its capture date, which `extract_article` uses
-    only when neither a hint nor the page itself gives a publication date."""
-
-    published_fallback: date | None = None
-
-
 @dataclass
 class ReadTally:
     """What the readers passed over without an error: WARC records that are no HTML response."""
@@ -531,7 +523,7 @@ def _is_html_response(record: Any) -> bool:
     return status.startswith("2") and media_type in HTML_MEDIA_TYPES
 
 
-def _warc_document(record: Any, path: str) -> WarcDocument:
+def _warc_document(record: Any, path: str) -> RawDocument:
     uri = record.rec_headers.get_header("WARC-Target-URI")
     payload = record.content_stream().read()
     content: bytes | str = payload
@@ -543,9 +535,9 @@ def _warc_document(record: Any, path: str) -> WarcDocument:
             content = payload.decode(charset)
         except (LookupError, UnicodeDecodeError):
             content = payload
-    return WarcDocument(source=uri or path, content=content, kind="html",
-                        input_id=record.rec_headers.get_header("WARC-Record-ID"), url=uri,
-                        published_fallback=_warc_date(record.rec_headers.get_header("WARC-Date")))
+    return RawDocument(source=uri or path, content=content, kind="html",
+                       input_id=record.rec_headers.get_header("WARC-Record-ID"), url=uri,
+                       published_fallback=_warc_date(record.rec_headers.get_header("WARC-Date")))
 
 
 def _http_charset(content_type: str) -> str | None:
