@@ -346,6 +346,17 @@ def test_progress_bar_draws_documents_events_rate_and_errors(tmp_path: Path, pip
     assert quiet.getvalue() == ""
 
 
+def test_inputs_are_counted_only_for_a_bar_that_is_drawn(tmp_path: Path, pipeline: Pipeline) -> None:
+    corpus = jsonl(tmp_path / "wire.jsonl", [composed_article(3), composed_article(4)])
+    totals = []
+    for enabled in (True, False):
+        with Store(tmp_path / f"news-{enabled}.duckdb") as store, \
+                IngestProgress(Console(file=io.StringIO()), enabled=enabled) as bar:
+            totals.append(run_ingest([str(corpus)], store, IngestOptions(workers=1), progress=bar,
+                                     load_pipeline=lambda: pipeline).total)
+    assert totals == [2, None]
+
+
 # -- processes ----------------------------------------------------------------------------------------
 
 

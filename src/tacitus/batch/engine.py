@@ -106,7 +106,10 @@ class IngestStats:
 
 
 class ProgressSink(Protocol):
-    """What `run_ingest` reports to as it goes: the counts after each chunk, and each item error."""
+    """What `run_ingest` reports to as it goes: the counts after each chunk, and each item error.
+    `shows_total`: whether it draws a total, for which the inputs are counted before the run."""
+
+    shows_total: bool
 
     def update(self, stats: IngestStats) -> None: ...
 
@@ -154,11 +157,12 @@ def run_ingest(
 
 def start_stats(paths: Sequence[str], progress: ProgressSink | None, enough: int | None = None) -> IngestStats:
     """The stats a run starts with. Its inputs are counted (when that is cheap, see `count_items`) for a
-    progress bar's total; with no bar, only up to `enough` items (None: not at all), so a large input is
+    progress bar's total; with no bar drawn, only up to `enough` items (None: not at all), so a large input is
     not walked twice. `total` stays None when it was not counted or passed `enough`."""
-    if "-" in paths or (progress is None and enough is None):
+    drawn = progress is not None and progress.shows_total
+    if "-" in paths or (not drawn and enough is None):
         return IngestStats()
-    return IngestStats(total=count_items(paths, limit=None if progress is not None else enough))
+    return IngestStats(total=count_items(paths, limit=None if drawn else enough))
 
 
 def drive_ingest(

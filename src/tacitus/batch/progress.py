@@ -23,6 +23,7 @@ class IngestProgress:
 
     def __init__(self, console: Console, enabled: bool = True, max_notes: int = MAX_NOTES) -> None:
         self.console = console
+        self.shows_total = enabled  # a bar that is not drawn needs no count of the inputs
         self.max_notes = max_notes
         self.notes = 0
         self._progress = Progress(
