@@ -14,14 +14,17 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tacitus import cluster
 from tacitus.cli import cli
-from tacitus.cluster import cluster_new
+from tacitus.cluster import cluster_new, rule
 from tacitus.cluster.engine import group_mentions, summarize
 from tacitus.cluster.rule import (
     LINK_SCORE,
     ActorKey,
+    Family,
     Mention,
     PlaceKey,
+    common_words,
     compare,
     families,
     outlet_of,
@@ -241,6 +244,17 @@ def test_absence_of_conflict_alone_never_links() -> None:
     assert not c.linked
 
 
+def test_a_comparison_says_the_same_either_way_round() -> None:
+    # The engine reuses a comparison made in the linking for the same pair taken the other way round.
+    ms = [mention(), other(), other(id="m3", place=MOPTI), other(id="m4", place=MALI, sentence_towns=(BONI_NEAR,)),
+          other(id="m5", source=MILITANTS, target=VILLAGERS, **day(10)), mention(id="m6", ordinal=1, **day(10)),
+          other(id="m7", type="CONSULT", source=MALI_ARMY, target=JNIM),
+          other(id="m8", type="CONSULT", source=JNIM, target=MALI_ARMY, document_id="d3")]
+    for a, b in itertools.permutations(ms, 2):
+        there, back = compare(a, b), compare(b, a)
+        assert (there.veto, dict(there.parts)) == (back.veto, dict(back.parts))
+
+
 def test_shared_telling_words_count_and_common_ones_do_not() -> None:
     words = sentence_words("A car bomb exploded outside a restaurant near the KM4 junction on Saturday, police said.")
     assert {"restaurant", "km4", "junction", "bomb", "exploded"} <= words
@@ -248,6 +262,11 @@ def test_shared_telling_words_count_and_common_ones_do_not() -> None:
     a = mention(words=frozenset({"restaurant", "km4"}), source=None, target=None, place=None)
     b = other(words=frozenset({"restaurant", "km4", "minibus"}), source=None, target=None, place=None)
     assert compare(a, b).parts["words"] == 2.0
+
+
+def test_every_common_word_is_one_a_sentence_could_share() -> None:
+    # Words of under four letters without a digit are never compared: listing one would be dead.
+    assert [w for w in common_words() if len(w) < 4 and not any(c.isdigit() for c in w)] == []
 
 
 def test_outlet_is_the_site_else_the_host_without_www() -> None:
@@ -446,6 +465,40 @@ def test_a_later_report_joins_without_renaming_the_event(tmp_path: Path) -> None
         assert raid["id"] == first["id"] and raid["num_articles"] == 3
         assert report.new_mentions == 2 and report.clusters_removed == 0
         assert raid["killed"] == 9  # 9, 14 and a claimed 32: the lowest
+
+
+def test_a_later_report_of_a_type_the_ontology_does_not_know_joins_the_stored_one(tmp_path: Path) -> None:
+    # A store written by other tools: its type is a family of its own, and its stored mentions are found.
+    docs = [world_document("sahel-a"), world_document("wire-b")]
+    for doc in docs:
+        doc["events"][0]["type"] = "EXPLODE"
+    with Store(tmp_path / "u.duckdb") as store:
+        for doc in docs:
+            store.add([doc])
+            cluster_new(store)
+        streamed = store.cluster_assignments()
+        cluster_new(store, rebuild=True)
+        assert streamed == store.cluster_assignments()
+        assert [c["num_mentions"] for c in store.clusters()] == [2]
+
+
+def test_stored_mentions_are_found_as_far_as_the_widest_family_slack_reaches(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With 20 days of slack an attack stored as of 24 March reaches back to the new report of the 9th.
+    wide = {**families(), "ASSAULT": Family("ASSAULT", 20, False)}
+    monkeypatch.setattr(rule, "families", lambda: wide)
+    monkeypatch.setattr(cluster, "families", lambda: wide)
+    later, earlier = world_document("wire-b"), world_document("sahel-a")
+    later["document"]["published"] = "2025-03-25"
+    later["events"][0]["date"].update(start="2025-03-24", end="2025-03-24")
+    with Store(tmp_path / "w.duckdb") as store:
+        for doc in (later, earlier):
+            store.add([doc])
+            cluster_new(store)
+        streamed = store.cluster_assignments()
+        cluster_new(store, rebuild=True)
+        assert streamed == store.cluster_assignments()
+        assert [c["num_mentions"] for c in store.clusters()] == [2]
 
 
 def test_cluster_filters_match_any_mention(tmp_path: Path) -> None:

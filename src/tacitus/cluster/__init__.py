@@ -15,14 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..store import Store
-from .engine import group_mentions, member_rows, related_pairs, summarize
+from .engine import Compared, group_mentions, member_rows, related_pairs, summarize
 from .rule import DOCUMENT_DAYS_BEFORE, Mention, families
 
 __all__ = ["ClusteringReport", "cluster_new"]
-
-# How far a stored mention's window can reach beyond its stored dates (the publication-day window
-# and the family slack), so a date filter in SQL never drops a mention that could link.
-_MARGIN = datetime.timedelta(days=DOCUMENT_DAYS_BEFORE + 2)
 
 
 @dataclass(frozen=True)
@@ -46,39 +42,53 @@ def cluster_new(store: Store, *, rebuild: bool = False) -> ClusteringReport:
     new = [Mention.from_row(row) for row in store.mentions_for_clustering(clustered=False)]
     if not new:
         return ClusteringReport(0, 0, 0, 0, store.cluster_counts()["clusters"])
-    touched = _touched_components(store, new)
-    old = [Mention.from_row(row) for row in store.mentions_for_clustering(components=sorted(touched))] \
-        if touched else []
+    compared: Compared = {}
+    touched, loaded = _touched_components(store, new, compared)
+    old = [loaded.get(row["id"]) or Mention.from_row(row)
+           for row in store.mentions_for_clustering(components=sorted(touched))] if touched else []
     before = {m.cluster_id for m in old if m.cluster_id}
-    after = _write(store, [*new, *old], replacing=[m.id for m in old])
+    after = _write(store, [*new, *old], replacing=[m.id for m in old], compared=compared)
     return ClusteringReport(len(new), len(new) + len(old), len(after - before), len(before - after),
                             store.cluster_counts()["clusters"])
 
 
-def _write(store: Store, mentions: Sequence[Mention], replacing: Sequence[str] | None) -> set[str]:
-    clusters = group_mentions(mentions)
+def _write(store: Store, mentions: Sequence[Mention], replacing: Sequence[str] | None,
+           compared: Compared | None = None) -> set[str]:
+    clusters = group_mentions(mentions, compared)
     store.replace_clusters([summarize(c) for c in clusters], [row for c in clusters for row in member_rows(c)],
                            replacing=replacing)
     return {c.id for c in clusters}
 
 
-def _touched_components(store: Store, new: Sequence[Mention]) -> set[str]:
-    """The components of the stored clustered mentions that a new mention is related to."""
+def _margin() -> datetime.timedelta:
+    """How far a stored mention's window can reach beyond its stored dates (the publication-day window,
+    or the widest family slack), so a date filter in SQL never drops a mention that could link."""
+    return datetime.timedelta(days=DOCUMENT_DAYS_BEFORE + max(f.day_slack for f in families().values()))
+
+
+def _touched_components(store: Store, new: Sequence[Mention],
+                        compared: Compared) -> tuple[set[str], dict[str, Mention]]:
+    """The components of the stored clustered mentions that a new mention is related to, and the stored
+    mentions loaded to find them, by id; the comparisons made are added to `compared`."""
     by_family: dict[str, list[Mention]] = {}
     for m in new:
         by_family.setdefault(m.family.name, []).append(m)
+    margin = _margin()
     touched: set[str] = set()
+    loaded: dict[str, Mention] = {}
     for family, members in sorted(by_family.items()):
         windows = [m.reach() for m in members]
         lo, hi = min(w[0] for w in windows), max(w[1] for w in windows)
-        since = None if lo == datetime.date.min else lo - _MARGIN
-        until = None if hi == datetime.date.max else hi + _MARGIN
-        types = [t for t, f in families().items() if f.name == family]
+        since = None if lo == datetime.date.min else lo - margin
+        until = None if hi == datetime.date.max else hi + margin
+        # A type the ontology does not know is a family of its own (`Mention.family`).
+        types = [t for t, f in families().items() if f.name == family] or [family]
         stored = [Mention.from_row(row) for row in
                   store.mentions_for_clustering(clustered=True, types=types, since=since, until=until)]
+        loaded.update((m.id, m) for m in stored)
         new_ids = {m.id for m in members}
-        for a, b in related_pairs([*members, *stored], involving=new_ids):
+        for a, b in related_pairs([*members, *stored], involving=new_ids, compared=compared):
             for m in (a, b):
                 if m.component is not None:
                     touched.add(m.component)
-    return touched
+    return touched, loaded

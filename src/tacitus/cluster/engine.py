@@ -22,6 +22,10 @@ from ..models import content_id
 from .rule import LINK_SCORE, ActorKey, Comparison, Mention, compare, profile_score
 
 T = TypeVar("T")
+# (a.id, b.id) → compare(a, b): comparisons made once, for the linking and the clustering to share.
+Compared = dict[tuple[str, str], Comparison]
+# What `compare` says of two mentions whose date windows cannot meet; only that it is a veto is read.
+_APART = Comparison("dates")
 
 
 @dataclass
@@ -64,8 +68,9 @@ def _processing_order(m: Mention) -> tuple[int, tuple[datetime.date, str, int, s
     return (-specificity(m), report_order(m))
 
 
-def components(mentions: Sequence[Mention]) -> list[list[Mention]]:
-    """Connected parts of the graph of related pairs, each sorted by id, ordered by their first id."""
+def components(mentions: Sequence[Mention], compared: Compared | None = None) -> list[list[Mention]]:
+    """Connected parts of the graph of related pairs, each sorted by id, ordered by their first id. With
+    `compared`, the comparisons it holds are reused and those made are added (see `related_pairs`)."""
     parent: dict[str, str] = {m.id: m.id for m in mentions}
 
     def find(x: str) -> str:
@@ -74,7 +79,7 @@ def components(mentions: Sequence[Mention]) -> list[list[Mention]]:
             x = parent[x]
         return x
 
-    for a, b in related_pairs(mentions):
+    for a, b in related_pairs(mentions, compared=compared):
         ra, rb = find(a.id), find(b.id)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
@@ -84,9 +89,14 @@ def components(mentions: Sequence[Mention]) -> list[list[Mention]]:
     return sorted((sorted(g, key=lambda m: m.id) for g in groups.values()), key=lambda g: g[0].id)
 
 
-def related_pairs(mentions: Iterable[Mention], involving: Set[str] | None = None) -> Iterator[tuple[Mention, Mention]]:
+def related_pairs(mentions: Iterable[Mention], involving: Set[str] | None = None,
+                  compared: Compared | None = None) -> Iterator[tuple[Mention, Mention]]:
     """Every related pair (with one of the `involving` ids, when given), found by a sweep over date
-    windows inside each type family: pairs whose windows do not meet are never compared."""
+    windows inside each type family: pairs whose windows do not meet are never compared. With
+    `compared`, a pair it holds is not compared again and every comparison made that finds no veto is
+    added to it, for the clustering after the linking to reuse."""
+    # A sweep meets each pair once: only comparisons made before it can be reused.
+    reuse = bool(compared)
     by_family: dict[str, list[tuple[datetime.date, datetime.date, Mention]]] = {}
     for m in mentions:
         lo, hi = m.reach()
@@ -99,21 +109,37 @@ def related_pairs(mentions: Iterable[Mention], involving: Set[str] | None = None
             for _, _, other in active:
                 if involving is not None and m.id not in involving and other.id not in involving:
                     continue
-                if compare(other, m).related:
+                if compared is None:
+                    comparison = compare(other, m)
+                else:
+                    comparison = (reuse and _recalled(other, m, compared)) or compare(other, m)
+                    if comparison.veto is None:  # most pairs are vetoed, and most of those join no component
+                        compared[(other.id, m.id)] = comparison
+                if comparison.related:
                     yield other, m
             active.append((lo, hi, m))
 
 
-def cluster_component(component: Sequence[Mention]) -> list[Cluster]:
-    """The events inside one component (see the module docstring)."""
+def cluster_component(component: Sequence[Mention], known: Compared | None = None) -> list[Cluster]:
+    """The events inside one component (see the module docstring). The pairs `known` holds (from the
+    linking, `related_pairs`) are not compared again, nor pairs whose date windows cannot meet."""
     label = min(m.id for m in component)
     clusters: list[Cluster] = []
+    known = known or {}
+    reach = {m.id: m.reach() for m in component}
+
+    def comparison(a: Mention, b: Mention) -> Comparison:
+        (a_lo, a_hi), (b_lo, b_hi) = reach[a.id], reach[b.id]
+        if a_hi < b_lo or b_hi < a_lo:
+            return _APART  # no window of one meets one of the other: compare would veto them
+        return _recalled(a, b, known) or compare(a, b)
+
     # Every pair is compared once, the later-processed mention first; the last pass reuses them.
-    compared: dict[tuple[str, str], Comparison] = {}
+    compared: Compared = {}
     for m in sorted(component, key=_processing_order):
         best: tuple[float, int] | None = None
         for index, cluster in enumerate(clusters):
-            comparisons = [compared.setdefault((m.id, member.id), compare(m, member)) for member in cluster.members]
+            comparisons = [compared.setdefault((m.id, member.id), comparison(m, member)) for member in cluster.members]
             # Every member must allow it (a vague report joins one event, never two), one must be
             # related to it (so it stays inside its component), and all of them together must say so.
             if any(c.veto is not None for c in comparisons) or not any(c.related for c in comparisons):
@@ -173,10 +199,22 @@ def _merge_split_events(clusters: list[Cluster], compared: Mapping[tuple[str, st
     return [clusters[k] for k in sorted(alive)]
 
 
-def group_mentions(mentions: Sequence[Mention]) -> list[Cluster]:
-    """All clusters of `mentions`, ordered by id."""
-    out = [cluster for part in components(mentions) for cluster in cluster_component(part)]
+def group_mentions(mentions: Sequence[Mention], compared: Compared | None = None) -> list[Cluster]:
+    """All clusters of `mentions`, ordered by id. `compared` holds comparisons already made between them
+    (see `related_pairs`): they are reused, and those made here are added."""
+    compared = {} if compared is None else compared
+    out = [cluster for part in components(mentions, compared) for cluster in cluster_component(part, compared)]
     return sorted(out, key=lambda c: c.id)
+
+
+def _recalled(a: Mention, b: Mention, known: Compared) -> Comparison | None:
+    """`compare(a, b)` if `known` holds it, made either way round when the two share one `Family`: compare
+    then reads the same family from either side, and its veto and parts are symmetric (only the wording
+    of a reason may differ, which clustering never reads)."""
+    found = known.get((a.id, b.id))
+    if found is None and (a.family is b.family or a.family == b.family):
+        found = known.get((b.id, a.id))
+    return found
 
 
 # -- the record of a cluster ------------------------------------------------------------------------
@@ -227,7 +265,8 @@ def summarize(cluster: Cluster) -> dict[str, Any]:
 
 
 def member_rows(cluster: Cluster) -> list[dict[str, Any]]:
-    return [{"event_id": m.id, "cluster_id": cluster.id, "score": cluster.scores.get(m.id)} for m in cluster.members]
+    cluster_id = cluster.id  # a property that finds the founder and hashes it
+    return [{"event_id": m.id, "cluster_id": cluster_id, "score": cluster.scores.get(m.id)} for m in cluster.members]
 
 
 def _most_common(values: Sequence[T]) -> T:

@@ -22,14 +22,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import DataError
-from ..geo import great_circle_km
+from ..geo import POINT_KM, place_km
 from ..models import PLOVER_TYPES
 from ..tables import read_rows
 
 DATA_DIR = Path(str(resources.files("tacitus.cluster") / "data"))
 
-# Points farther apart than this are different places (the within-article merge uses the same).
-POINT_KM = 50.0
 # A town the sentence or the lead names lies near an event placed by country, not at it: towns
 # count as the same place within POINT_KM, and as another place only beyond this.
 TOWN_VETO_KM = 100.0
@@ -124,15 +122,7 @@ def families(data_dir: Path = DATA_DIR) -> dict[str, Family]:
 @cache
 def common_words(data_dir: Path = DATA_DIR) -> frozenset[str]:
     """The words of `common_words.txt`, which say nothing about which event a sentence reports."""
-    path = data_dir / "common_words.txt"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    words = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    if not words:
-        raise DataError(f"{path}: empty data file")
-    return words
+    return frozenset(word for _, (word,) in read_rows(data_dir / "common_words.txt", 1))
 
 
 _WORD = re.compile(r"\w+")
@@ -168,7 +158,7 @@ class ActorKey:
     name: str | None = None
     text: str | None = None
 
-    @property
+    @cached_property  # read for every pair compared
     def group(self) -> str | None:
         return sector_groups().get(self.sector or "")
 
@@ -178,7 +168,7 @@ class ActorKey:
 
     @property
     def known(self) -> bool:
-        return bool(self.id or self.real_country or self.group or self.country)
+        return bool(self.id or self.group or self.country)
 
 
 @dataclass(frozen=True)
@@ -351,9 +341,7 @@ def _towns(row: Mapping[str, Any], column: str) -> tuple[PlaceKey, ...]:
         if _is_dateline(p) or (country and p.get("country") != country):
             continue
         key = p.get("geonameid") or (p.get("name"), p.get("lat"), p.get("lon"))
-        towns.setdefault(key, PlaceKey(name=p.get("name"), country=p.get("country"), admin1=p.get("admin1"),
-                                       lat=p.get("lat"), lon=p.get("lon"), geonameid=p.get("geonameid"),
-                                       precision="point"))
+        towns.setdefault(key, _place_key(p, "", precision="point", text=None))
     return tuple(towns.values())
 
 
@@ -365,11 +353,16 @@ def _is_dateline(place: Mapping[str, Any]) -> bool:
 def _place(row: Mapping[str, Any]) -> PlaceKey | None:
     if not any(row.get(f"location_{f}") for f in ("name", "country", "lat")):
         return None
-    gid = row.get("location_geonameid")
+    return _place_key(row, "location_", precision=row.get("location_precision"), text=row.get("location_text"))
+
+
+def _place_key(fields: Mapping[str, Any], prefix: str, precision: str | None, text: str | None) -> PlaceKey:
+    """A place from the `prefix`ed name, country, admin1, lat, lon and geonameid of a row."""
+    gid = fields.get(f"{prefix}geonameid")
     return PlaceKey(
-        name=row.get("location_name"), country=row.get("location_country"), admin1=row.get("location_admin1"),
-        lat=row.get("location_lat"), lon=row.get("location_lon"), geonameid=int(gid) if gid is not None else None,
-        precision=row.get("location_precision"), text=row.get("location_text"),
+        name=fields.get(f"{prefix}name"), country=fields.get(f"{prefix}country"), admin1=fields.get(f"{prefix}admin1"),
+        lat=fields.get(f"{prefix}lat"), lon=fields.get(f"{prefix}lon"), geonameid=int(gid) if gid is not None else None,
+        precision=precision, text=text,
     )
 
 
@@ -493,16 +486,12 @@ def _compare_places(x: Mention, y: Mention) -> tuple[str | None, float, str | No
     (towns_x, own_x), (towns_y, own_y) = x.towns(), y.towns()
     if not towns_x or not towns_y:
         return veto, points, why
-    nearest = min(_km(p, q) for p in towns_x for q in towns_y)
+    nearest = min(place_km(p, q) for p in towns_x for q in towns_y)
     if nearest <= POINT_KM and own_x and own_y:
         return None, points + SAME_TOWN_NAMED, "town named"
     if nearest > TOWN_VETO_KM:
         return "distance", 0.0, None
     return veto, points, why
-
-
-def _km(p: PlaceKey, q: PlaceKey) -> float:
-    return great_circle_km(p.lat or 0.0, p.lon or 0.0, q.lat or 0.0, q.lon or 0.0)
 
 
 def _compare_own_places(a: PlaceKey | None, b: PlaceKey | None) -> tuple[str | None, float, str | None]:
@@ -511,7 +500,7 @@ def _compare_own_places(a: PlaceKey | None, b: PlaceKey | None) -> tuple[str | N
     if a.country and b.country and a.country != b.country:
         return "countries", 0.0, None
     if (a.precision == "point" and b.precision == "point" and None not in (a.lat, a.lon, b.lat, b.lon)):
-        if _km(a, b) > POINT_KM:
+        if place_km(a, b) > POINT_KM:
             return "distance", 0.0, None
         return None, SAME_POINT, "same place"
     sub_national = {"point", "admin2", "admin1"}

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..geo import great_circle_km
+from ..geo import POINT_KM, place_km
 from ..models import ActorRef, EventMention, PlaceRef
 
-POINT_KM = 50.0
 KILLING = "kill"  # the ASSAULT mode of a bare killing ("killed", "died"), as the lexicon codes it
 
 
@@ -34,17 +33,13 @@ def _roles_agree(a: ActorRef | None, b: ActorRef | None) -> bool | None:
     return ka == kb
 
 
-def _km(a: PlaceRef, b: PlaceRef) -> float:
-    return great_circle_km(a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0)
-
-
 def _places_agree(a: PlaceRef | None, b: PlaceRef | None) -> bool:
     if a is None or b is None:
         return True
     if a.country and b.country and a.country != b.country:
         return False
     if a.precision == "point" and b.precision == "point" and a.lat is not None and b.lat is not None:
-        return _km(a, b) <= POINT_KM
+        return place_km(a, b) <= POINT_KM
     return True
 
 

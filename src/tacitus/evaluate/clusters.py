@@ -118,8 +118,11 @@ class ClusterReport:
 
     def figures(self) -> dict[str, float]:
         """The gated figures: pair_precision, pair_recall and bcubed_f1 over aligned mentions."""
+        return self._figures(*self._bcubed())
+
+    def _figures(self, bp: float, br: float) -> dict[str, float]:
+        """`figures()`, given the B-cubed precision and recall."""
         both, same_cluster, same_gold = self._pairs()
-        bp, br = self._bcubed()
         return {
             # No pair merged is no pair merged wrongly; no pair to find is none missed.
             "pair_precision": both / same_cluster if same_cluster else 1.0,
@@ -131,8 +134,8 @@ class ClusterReport:
         """`figures()` with B-cubed precision and recall, the pair figures over pairs of mentions from
         different articles only (the dedup proper) and over mentions the pipeline dated right (the
         clustering apart from dating errors upstream), and the counts behind them."""
-        out = self.figures()
         bp, br = self._bcubed()
+        out = self._figures(bp, br)
         both, same_cluster, same_gold = self._pairs(across_articles=True)
         d_both, d_cluster, d_gold = self._pairs(dated_right=True)
         gold_mentions = sum(len(e.mentions) for e in self.gold)
