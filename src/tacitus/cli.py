@@ -160,7 +160,6 @@ def ingest(paths: tuple[str, ...], db_path: str, published: str | None, batch_si
               help="json: one object per line (key, source, message, logged_at).")
 def errors_command(db_path: str, limit: int | None, fmt: str) -> None:
     """Show the inputs `tacitus ingest` could not store, newest first, with the reason."""
-    from rich.console import Console
     from rich.table import Table
 
     from .store import Store
@@ -173,18 +172,14 @@ def errors_command(db_path: str, limit: int | None, fmt: str) -> None:
     out = sys.stdout
     if fmt == "json":
         for row in rows:
-            out.write(json.dumps({**row, "logged_at": row["logged_at"].isoformat(sep=" ", timespec="seconds")
-                                  if row["logged_at"] else None}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({**row, "logged_at": _logged_at(row) or None}, ensure_ascii=False) + "\n")
         return
     table = Table(show_lines=False)
     for column in ("logged at", "source", "message", "key"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        when = row["logged_at"].isoformat(sep=" ", timespec="seconds") if row["logged_at"] else ""
-        table.add_row(when, row["source"] or "", row["message"] or "", row["key"])
-    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
-    console.print(table)
-    console.print(f"{len(rows)} error(s)")
+        table.add_row(_logged_at(row), row["source"] or "", row["message"] or "", row["key"])
+    _print_table(table, f"{len(rows)} error(s)", out)
 
 
 @cli.command()
@@ -273,6 +268,20 @@ def write_clusters_csv(clusters: Iterable[dict[str, Any]], out: TextIO) -> None:
         })
 
 
+def _logged_at(row: Mapping[str, Any]) -> str:
+    """When an ingest error was logged, to the second ("" when unknown)."""
+    return row["logged_at"].isoformat(sep=" ", timespec="seconds") if row["logged_at"] else ""
+
+
+def _print_table(table: Any, footer: str, out: TextIO) -> None:
+    """A rich table and a count line under it; full width on a terminal, 180 columns into a file or pipe."""
+    from rich.console import Console
+
+    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
+    console.print(table)
+    console.print(footer)
+
+
 def _when_cell(date: Mapping[str, Any] | None) -> str:
     """"2024-05-03…2024-05-05 (week)": an event's date window for a table."""
     date = date or {}
@@ -294,7 +303,6 @@ def _place_cell(location: Mapping[str, Any] | None) -> str:
 
 
 def print_clusters(clusters: Sequence[dict[str, Any]], out: TextIO) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_lines=False, expand=False)
@@ -308,9 +316,7 @@ def print_clusters(clusters: Sequence[dict[str, Any]], out: TextIO) -> None:
         table.add_row(c.get("id"), c.get("type"), str(c.get("num_mentions")), str(c.get("num_articles")),
                       str(c.get("num_sources")), f"{_actor_cell(c.get('source'))} → {_actor_cell(c.get('target'))}",
                       when, place, "" if c.get("killed") is None else str(c["killed"]))
-    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
-    console.print(table)
-    console.print(f"{len(clusters)} event(s)")
+    _print_table(table, f"{len(clusters)} event(s)", out)
 
 
 EVAL_SETS = ("seed", "gold", "plover", "petr2", "geo", "time", "clusters", "all")
@@ -707,7 +713,6 @@ def _actor_cell(actor: dict[str, Any] | None) -> str:
 
 
 def print_table(result: dict[str, Any], out: TextIO) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     doc = result.get("document")
@@ -724,9 +729,7 @@ def print_table(result: dict[str, Any], out: TextIO) -> None:
         table.add_row(e.get("type"), e.get("status"),
                       f"{_actor_cell(e.get('source'))} → {_actor_cell(e.get('target'))}", when, place,
                       "" if e.get("killed") is None else str(e["killed"]), (e.get("evidence") or {}).get("trigger"))
-    console = Console(file=out, width=None if out.isatty() else 180, no_color=not out.isatty())
-    console.print(table)
-    console.print(f"{len(result.get('events', []))} event(s)")
+    _print_table(table, f"{len(result.get('events', []))} event(s)", out)
 
 
 def main() -> None:
