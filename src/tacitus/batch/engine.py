@@ -369,8 +369,7 @@ class _Writer:
         doc_ids = [o.result["document"]["id"] for o in outcomes if o.result is not None]
         stored = self.store.stored_document_ids(doc_ids)
         buckets = [b for o in outcomes if o.signature is not None for b in o.signature.buckets]
-        by_bucket = self.store.bucket_candidates(buckets)
-        stored_minhash = self.store.minhashes([d for ids in by_bucket.values() for d in ids])
+        by_bucket = self.store.bucket_signatures(buckets)
         for outcome in outcomes:
             if outcome.result is None:
                 message = outcome.error or "unknown error"
@@ -387,8 +386,7 @@ class _Writer:
                 continue
             sig = outcome.signature
             if sig is not None and sig.minhash:
-                candidates = {d: stored_minhash[d] for b in sig.buckets for d in by_bucket.get(b, ())
-                              if d in stored_minhash}
+                candidates = {d: minhash for b in sig.buckets for d, minhash in by_bucket.get(b, ())}
                 candidates.update(self.index.candidates(sig.buckets))
                 candidates.pop(doc_id, None)
                 match = dedup.best_match(sig.minhash, candidates, self.options.duplicate_threshold)

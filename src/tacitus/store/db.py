@@ -453,29 +453,21 @@ class Store:
         ).fetchall()
         return {key for (key,) in rows}
 
-    def bucket_candidates(self, buckets: Sequence[int]) -> dict[int, list[str]]:
-        """Stored documents per LSH bucket, for the buckets given."""
+    def bucket_signatures(self, buckets: Sequence[int]) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
+        """Stored documents per LSH bucket, for the buckets given, each with its MinHash signature: one
+        query for the near-duplicate candidates of a chunk."""
         if not buckets:
             return {}
         rows = self._connection().execute(
-            "SELECT bucket, document_id FROM document_buckets WHERE bucket IN (SELECT unnest(?::BIGINT[])) "
-            "ORDER BY bucket, document_id",
+            "SELECT b.bucket, b.document_id, s.minhash FROM document_buckets b "
+            "JOIN document_signatures s USING (document_id) WHERE b.bucket IN (SELECT unnest(?::BIGINT[])) "
+            "ORDER BY b.bucket, b.document_id",
             [sorted(set(buckets))],
         ).fetchall()
-        out: dict[int, list[str]] = {}
-        for bucket, doc_id in rows:
-            out.setdefault(bucket, []).append(doc_id)
+        out: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+        for bucket, doc_id, minhash in rows:
+            out.setdefault(bucket, []).append((doc_id, tuple(minhash)))
         return out
-
-    def minhashes(self, doc_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
-        """The stored MinHash signatures of these documents."""
-        if not doc_ids:
-            return {}
-        rows = self._connection().execute(
-            "SELECT document_id, minhash FROM document_signatures WHERE document_id IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(set(doc_ids))],
-        ).fetchall()
-        return {doc_id: tuple(minhash) for doc_id, minhash in rows}
 
     def ingest_errors(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The per-item error log, newest first: key, source, message, logged_at."""
